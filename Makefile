@@ -1,0 +1,36 @@
+# One entry point for people and CI. Every target creates the virtualenv first.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -rf build/demo && mkdir -p build/demo
+	$(BIN)/ctamap inventory fixtures/campaign
+	$(BIN)/ctamap instrument fixtures/campaign --config fixtures/campaign/ctamap.toml \
+		--out-dir build/demo --map build/demo/ctamap.linkmap.json --diff
+	@echo "instrumented copy and link map written under build/demo/"
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

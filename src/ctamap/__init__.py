@@ -1,0 +1,17 @@
+"""ctamap: inventory, audit and instrument the calls-to-action in email templates."""
+
+from __future__ import annotations
+
+from ctamap.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ConfigError, CtamapError, InputError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_FINDINGS",
+    "EXIT_OK",
+    "ConfigError",
+    "CtamapError",
+    "InputError",
+    "__version__",
+]
