@@ -1,0 +1,327 @@
+"""What each link means: visible text, kind, role, first-party or not, tracked or not.
+
+Roles and kinds are decided by ordered registries of small tests, first match wins. VML buttons
+and their `<a>` fallbacks are merged here into one CTA with two occurrences.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ctamap.config import Config
+from ctamap.scan import Link, Scan, first_image, visible_text
+from ctamap.source import FILLER
+
+SHORTENERS = frozenset(
+    {
+        "bit.ly", "t.co", "tinyurl.com", "goo.gl", "ow.ly", "is.gd", "buff.ly", "rebrand.ly",
+        "cutt.ly", "shorturl.at", "t.ly", "rb.gy", "tiny.cc", "bl.ink", "lnkd.in", "s.id",
+        "shorte.st", "adf.ly", "bitly.com", "short.io", "soo.gd", "v.gd", "qr.ae", "wp.me",
+    }
+)  # fmt: skip
+
+# Attributes by which an author or an ESP says "do not track this link".
+_OPT_OUTS: tuple[Callable[[dict[str, str]], bool], ...] = (
+    lambda a: a.get("data-ctamap", "").lower() == "off",
+    lambda a: "data-ctamap-ignore" in a,
+    lambda a: a.get("clicktracking", "").lower() == "off",
+    lambda a: "data-pm-no-track" in a,
+    lambda a: "ses:no-track" in a,
+)
+
+_UNSUBSCRIBE = re.compile(r"unsub|opt[-_ ]?out|\bunsubscribe\b|remove me", re.I)
+_PREFERENCES = re.compile(
+    r"preference|update[-_ ]?profile|email[-_ ]settings"
+    r"|manage[-_ ]?(your[-_ ])?(subscription|email)",
+    re.I,
+)
+_VIEW_ONLINE = re.compile(
+    r"view[-_ ]?(it |this )?(email |message )?(in[-_ ]?(your[-_ ])?browser|online|as a web page)"
+    r"|web[-_ ]?version|view_email|\barchive\b",
+    re.I,
+)
+_BUTTON_CLASS = re.compile(r"\b(btn|button|cta)", re.I)
+_BUTTON_STYLE = re.compile(r"background(-color)?\s*:", re.I)
+_BUTTON_SHAPE = re.compile(r"padding|inline-block|border-radius|display\s*:\s*block", re.I)
+_PLACEHOLDERS = frozenset({"", "#", "#!", "http://", "https://", "http:", "https:", "about:blank"})
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
+
+
+@dataclass(frozen=True)
+class Cta:
+    """A link with its meaning; a VML button and its `<a>` twin are one CTA, two occurrences."""
+
+    occurrences: tuple[Link, ...]  # in document order
+    text: str  # visible text (anchor text, image alt, VML text, text-template label)
+    kind: str  # text | button | image | area | text-version
+    role: str  # cta | unsubscribe | preferences | view-online | mailto | tel | sms | anchor |
+    #            dynamic | placeholder | third-party | invalid | honeypot
+    url: str  # destination as written, entities decoded, template tags verbatim
+    host: str  # lowercased host, "" when there is none or it is a template expression
+    first_party: bool
+    shortener: bool
+    opted_out: bool
+    tracked: bool  # instrument adds UTM and the link ID to it
+    explicit_id: str  # the `data-cta` value, "" when absent
+
+    @property
+    def link(self) -> Link:
+        return self.occurrences[0]
+
+
+@dataclass(frozen=True)
+class Template:
+    """One scanned and classified template."""
+
+    scan: Scan
+    ctas: tuple[Cta, ...]
+    # VML buttons whose `<a>` fallback goes somewhere else (T004): (vml, a) pairs.
+    mismatched_twins: tuple[tuple[Link, Link], ...] = ()
+
+    @property
+    def path(self) -> str:
+        return self.scan.source.path
+
+    @property
+    def is_text(self) -> bool:
+        return self.scan.source.is_text
+
+
+@functools.lru_cache(maxsize=1)
+def _extractor() -> Callable[[str], object]:
+    import tldextract  # deferred: loading the suffix list costs tens of milliseconds
+
+    # No suffix-list URLs and no cache: the snapshot bundled with tldextract, never the network.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@functools.lru_cache(maxsize=4096)
+def registrable_domain(host: str) -> str:
+    """`news.example.co.uk` -> `example.co.uk`; the host itself when it has no public suffix."""
+    result = _extractor()(host)
+    domain = getattr(result, "top_domain_under_public_suffix", None)
+    if domain is None:  # tldextract < 5.3
+        domain = getattr(result, "registered_domain", "")
+    return str(domain or host)
+
+
+def host_of(url: str) -> str:
+    """Lowercased host of an absolute http(s) URL, "" when unknown or templated."""
+    if not re.match(r"(?i)https?://", url):
+        return ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return "" if FILLER in host else host.lower().rstrip(".")
+
+
+class Classifier:
+    """Classifies the links of many templates under one config."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.shorteners = SHORTENERS | {d.lower() for d in config.shorteners}
+        self._first_party: frozenset[str] | None = None
+
+    def first_party_domains(self) -> frozenset[str]:
+        if self._first_party is None:
+            self._first_party = frozenset(
+                registrable_domain(d.lower().strip(".")) for d in self.config.first_party_domains
+            )
+        return self._first_party
+
+    def is_first_party(self, host: str) -> bool:
+        """Every domain is first-party until `first_party_domains` says which are."""
+        if not self.config.first_party_domains:
+            return True
+        domains = self.first_party_domains()
+        # A suffix test settles most hosts without asking the public-suffix list.
+        if any(host == d or host.endswith("." + d) for d in domains):
+            return True
+        return registrable_domain(host) in domains
+
+    def classify(self, scan: Scan) -> Template:
+        groups, mismatched = _pair_twins(scan.links)
+        ctas = tuple(self._cta(scan, group) for group in groups)
+        return Template(scan, ctas, tuple(mismatched))
+
+    def _cta(self, scan: Scan, group: list[Link]) -> Cta:
+        link = group[0]
+        href = link.href
+        masked_url = "" if href is None else scan.source.masked[href.value_start : href.value_end]
+        url = link.url
+        text = _text(group, scan.source.is_text)
+        # The host is looked up in the masked URL, so that `https://{{ host }}/x` has none.
+        host = host_of(html.unescape(masked_url))
+        attrs: dict[str, str] = {}
+        for occurrence in group:
+            attrs.update({k: v for k, v in occurrence.attrs.items() if k not in attrs})
+        facts = _Facts(link, url, masked_url, text, host, attrs)
+        role = next(role for role, test in self._role_tests() if test(facts))
+        shortener = (
+            host in self.shorteners or registrable_domain(host) in self.shorteners
+            if host
+            else False
+        )
+        first_party = bool(host) and self.is_first_party(host)
+        opted_out = any(test(attrs) for test in _OPT_OUTS)
+        tracked = (
+            role in ("cta", "honeypot")
+            and first_party
+            and not shortener
+            and not opted_out
+            and not scan.source.is_text
+        )
+        return Cta(
+            occurrences=tuple(group),
+            text=text,
+            kind=next(kind for kind, test in _KIND_TESTS if test(group, scan.source.is_text)),
+            role=role,
+            url=url,
+            host=host,
+            first_party=first_party,
+            shortener=shortener,
+            opted_out=opted_out,
+            tracked=tracked,
+            explicit_id=attrs.get("data-cta", "").strip(),
+        )
+
+    def _role_tests(self) -> tuple[tuple[str, Callable[[_Facts], bool]], ...]:
+        return (
+            ("honeypot", lambda f: f.attrs.get("data-ctamap", "").lower() == "honeypot"),
+            ("unsubscribe", lambda f: f.link.tag == "unsubscribe"),
+            ("view-online", lambda f: f.link.tag == "webversion"),
+            ("preferences", lambda f: f.link.tag == "preferences"),
+            ("dynamic", lambda f: f.link.tag == "forwardtoafriend"),
+            ("placeholder", lambda f: f.url.strip().lower() in _PLACEHOLDERS),
+            ("anchor", lambda f: f.url.startswith("#")),
+            ("mailto", lambda f: f.scheme == "mailto"),
+            ("tel", lambda f: f.scheme in ("tel", "callto")),
+            ("sms", lambda f: f.scheme in ("sms", "smsto")),
+            (
+                "unsubscribe",
+                lambda f: bool(_UNSUBSCRIBE.search(f.url) or _UNSUBSCRIBE.search(f.text)),
+            ),
+            (
+                "preferences",
+                lambda f: bool(_PREFERENCES.search(f.url) or _PREFERENCES.search(f.text)),
+            ),
+            (
+                "view-online",
+                lambda f: bool(_VIEW_ONLINE.search(f.url) or _VIEW_ONLINE.search(f.text)),
+            ),
+            ("dynamic", lambda f: f.whole_expression or (f.templated_host and not f.host)),
+            ("invalid", lambda f: f.scheme not in ("http", "https")),
+            ("third-party", lambda f: not self.is_first_party(f.host)),
+            ("cta", lambda f: True),
+        )
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the role tests look at."""
+
+    link: Link
+    url: str
+    masked_url: str
+    text: str
+    host: str
+    attrs: dict[str, str]
+
+    def says(self, pattern: re.Pattern[str]) -> bool:
+        """The destination or the visible text matches `pattern`."""
+        return bool(pattern.search(self.url) or pattern.search(self.text))
+
+    @property
+    def scheme(self) -> str:
+        match = _SCHEME.match(self.masked_url.strip())
+        return match.group(1).lower() if match else ""
+
+    @property
+    def whole_expression(self) -> bool:
+        stripped = self.masked_url.strip()
+        return bool(stripped) and set(stripped) == {FILLER}
+
+    @property
+    def templated_host(self) -> bool:
+        """The scheme or host is a template expression: `{{ base_url }}/pricing`."""
+        stripped = self.masked_url.strip()
+        head = stripped.split("/", 3)[:3]
+        return stripped.startswith(FILLER) or FILLER in "/".join(head)
+
+
+def _is_image(group: list[Link], is_text: bool) -> bool:
+    link = group[0]
+    if link.tag in ("mj-image", "mj-carousel-image"):
+        return True
+    return (
+        link.tag == "a" and "<img" in link.content_masked.lower() and not visible_text(link.content)
+    )
+
+
+def _is_button(group: list[Link], is_text: bool) -> bool:
+    link = group[-1]
+    if any(o.tag.startswith("v:") or o.tag == "mj-button" for o in group):
+        return True
+    style = link.attrs.get("style", "")
+    return bool(
+        _BUTTON_CLASS.search(link.attrs.get("class", ""))
+        or link.attrs.get("role", "").lower() == "button"
+        or (_BUTTON_STYLE.search(style) and _BUTTON_SHAPE.search(style))
+    )
+
+
+_KIND_TESTS: tuple[tuple[str, Callable[[list[Link], bool], bool]], ...] = (
+    ("text-version", lambda group, is_text: is_text),
+    ("area", lambda group, is_text: group[0].tag == "area"),
+    ("image", _is_image),
+    ("button", _is_button),
+    ("text", lambda group, is_text: True),
+)
+
+
+def _text(group: list[Link], is_text: bool) -> str:
+    """The CTA's name: anchor text, else image alt, else the VML text, else a label attribute."""
+    for link in sorted(group, key=lambda o: o.tag.startswith("v:")):
+        if is_text:
+            return link.label
+        text = visible_text(link.content)
+        if text:
+            return text
+        image = first_image(link.content)
+        if image and image.get("alt", "").strip():
+            return image["alt"].strip()
+        for name in ("alt", "title", "name", "aria-label"):
+            if link.attrs.get(name, "").strip():
+                return visible_text(link.attrs[name])
+    return ""
+
+
+def _pair_twins(links: tuple[Link, ...]) -> tuple[list[list[Link]], list[tuple[Link, Link]]]:
+    """Group a VML shape with the `<a>` right beside it (inside it, or just after it)."""
+    groups: list[list[Link]] = []
+    mismatched: list[tuple[Link, Link]] = []
+    index = 0
+    while index < len(links):
+        link = links[index]
+        nxt = links[index + 1] if index + 1 < len(links) else None
+        if (
+            link.tag.startswith("v:")
+            and nxt is not None
+            and nxt.tag == "a"
+            and nxt.start <= link.end + 600
+        ):
+            if nxt.url == link.url:
+                groups.append([link, nxt])
+                index += 2
+                continue
+            mismatched.append((link, nxt))
+        groups.append([link])
+        index += 1
+    return groups, mismatched

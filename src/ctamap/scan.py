@@ -1,0 +1,318 @@
+"""Offset-exact scan of HTML, MJML, VML and plain-text templates into `Link` records.
+
+One pass of a tag tokenizer over the masked text. Nothing is built into a tree: every record
+carries the offsets of what it came from so that edits can be spliced into the original.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ctamap.source import FILLER, Source, SpanKind
+
+# Elements whose `href` is a link, and the elements (MJML) whose content is not HTML text.
+LINK_TAGS = frozenset(
+    {
+        "a",
+        "area",
+        "v:roundrect",
+        "v:rect",
+        "v:oval",
+        "v:shape",
+        "mj-button",
+        "mj-image",
+        "mj-navbar-link",
+        "mj-social-element",
+        "mj-carousel-image",
+    }
+)
+# ESP tags that render as links the ESP fills in (Campaign Monitor, sendwithus).
+ESP_LINK_TAGS = frozenset({"unsubscribe", "webversion", "preferences", "forwardtoafriend"})
+_RAW_TEXT = frozenset({"style", "script", "title", "textarea", "xmp", "mj-style"})
+
+_TOKEN = re.compile(
+    r"""
+    (?P<cond_open><!--\[if(?P<cond>[^\]]*)\]>(?:<!-->)?)
+  | (?P<cond_close><!\[endif\]-*>)
+  | (?P<comment><!--.*?(?:-->|\Z))
+  | (?P<decl><![^>]*>|<\?[^>]*>)
+  | <(?P<close>/?)(?P<name>[A-Za-z][^\s/>"'\ue000]*)
+      (?P<attrs>(?:[^>"']|"[^"]*"|'[^']*')*)>
+    """,
+    re.S | re.X,
+)
+_ATTR = re.compile(
+    r"""([^\s"'>/=\ue000]+)(?:\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'=<>`]+)))?"""
+)
+_IMG = re.compile(r"<img\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.I)
+_TAGS = re.compile(r"<[^>]*>|<!--.*?-->", re.S)
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute of a start tag; `value_start`/`value_end` bound the value inside quotes."""
+
+    name: str  # lowercased
+    value: str  # as written (entities not decoded)
+    value_start: int
+    value_end: int
+    quote: str  # '"', "'", or "" when unquoted or valueless
+
+
+@dataclass(frozen=True)
+class Link:
+    """One place that sends the reader somewhere, with the offsets it was found at."""
+
+    tag: str  # lowercased element name; "text" for a URL in a text template
+    start: int  # offset of the element (or the URL, in text templates)
+    line: int
+    column: int
+    href: Attribute | None  # None for ESP tags such as <unsubscribe>
+    attrs: Mapping[str, str]  # every attribute, lowercased name -> value as written
+    content: str  # the element's inner markup from the original text ("" when empty)
+    content_masked: str  # the same span of the masked text
+    end: int  # offset just after the element (closing tag, or the URL)
+    mso_only: bool  # inside an `<!--[if mso]>` conditional comment
+    label: str = ""  # text templates: the label before `( url )`
+
+    @property
+    def raw(self) -> str:
+        """The destination as written: entities and template tags verbatim."""
+        return self.href.value if self.href else ""
+
+    @property
+    def url(self) -> str:
+        """The destination with HTML entities decoded (template tags verbatim)."""
+        return html.unescape(self.raw) if self.tag != "text" else self.raw
+
+
+@dataclass(frozen=True)
+class Scan:
+    """Everything one template holds that ctamap cares about."""
+
+    source: Source
+    links: tuple[Link, ...]
+    body_open_end: int | None = None  # just after `<body …>` (or `<mj-body …>`)
+    body_close: int | None = None  # at `</body>` (or `</mj-body>`)
+    is_mjml: bool = False
+    pixels: tuple[int, ...] = ()  # offsets of elements marked data-ctamap-pixel
+    comments: tuple[tuple[int, int], ...] = field(default=())  # HTML comment spans
+
+    @property
+    def is_document(self) -> bool:
+        """A full document (it has a body), as opposed to a partial or a child template."""
+        return self.body_open_end is not None
+
+
+def attributes(masked: str, text: str, start: int, end: int) -> list[Attribute]:
+    """Attributes of the start tag whose attribute area is `masked[start:end]`."""
+    found: list[Attribute] = []
+    seen: set[str] = set()
+    for match in _ATTR.finditer(masked, start, end):
+        name = match.group(1).lower()
+        if name in seen:  # HTML keeps the first of duplicated attributes
+            continue
+        seen.add(name)
+        for group, quote in (("dq", '"'), ("sq", "'"), ("uq", "")):
+            if match.group(group) is not None:
+                s, e = match.span(group)
+                found.append(Attribute(name, text[s:e], s, e, quote))
+                break
+        else:
+            found.append(Attribute(name, "", match.end(), match.end(), ""))
+    return found
+
+
+def scan(source: Source) -> Scan:
+    """Find every link (and the body and pixel positions) in one template."""
+    if source.is_text:
+        return Scan(source, tuple(_text_links(source)))
+    return _HtmlScanner(source).run()
+
+
+class _HtmlScanner:
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.text = source.text
+        self.masked = source.masked
+        self.lower = source.masked.lower()
+        self.links: list[Link] = []
+        self.pixels: list[int] = []
+        self.comments: list[tuple[int, int]] = []
+        self.body_open_end: int | None = None
+        self.body_close: int | None = None
+        self.is_mjml = False
+
+    def run(self) -> Scan:
+        mso_only = False
+        pos = 0
+        masked = self.masked
+        while (match := _TOKEN.search(masked, pos)) is not None:
+            pos = match.end()
+            kind = match.lastgroup
+            if match.group("cond_open") is not None:
+                condition = match.group("cond")
+                mso_only = "mso" in condition and "!" not in condition
+            elif match.group("cond_close") is not None:
+                mso_only = False
+            elif match.group("comment") is not None:
+                self.comments.append(match.span())
+                if "<![endif]" in match.group():
+                    mso_only = False
+            elif kind == "decl":
+                continue
+            elif match.group("name") is not None:
+                pos = self._tag(match, mso_only)
+        return Scan(
+            self.source,
+            tuple(self.links),
+            self.body_open_end,
+            self.body_close,
+            self.is_mjml,
+            tuple(self.pixels),
+            tuple(self.comments),
+        )
+
+    def _tag(self, match: re.Match[str], mso_only: bool) -> int:
+        name = match.group("name").lower()
+        if match.group("close"):
+            if name in ("body", "mj-body"):
+                self.body_close = match.start()
+            return match.end()
+        attrs_start, attrs_end = match.span("attrs")
+        if name in ("body", "mj-body"):
+            if self.body_open_end is None:
+                self.body_open_end = match.end()
+            self.is_mjml = self.is_mjml or name == "mj-body"
+        elif name == "mjml":
+            self.is_mjml = True
+        if "data-ctamap-pixel" in self.lower[attrs_start:attrs_end]:
+            self.pixels.append(match.start())
+        if name in _RAW_TEXT:
+            close = self.lower.find(f"</{name}", match.end())
+            return len(self.masked) if close < 0 else close
+        if name in LINK_TAGS or name in ESP_LINK_TAGS:
+            self._link(name, match, mso_only)
+        return match.end()
+
+    def _link(self, name: str, match: re.Match[str], mso_only: bool) -> None:
+        attrs = attributes(self.masked, self.text, *match.span("attrs"))
+        by_name = {a.name: a for a in attrs}
+        href = by_name.get("href")
+        if href is None and name not in ESP_LINK_TAGS:
+            return  # an anchor target (<a name=…>) or a shape without a destination
+        self_closing = match.group("attrs").rstrip().endswith("/")
+        content_start = content_end = end = match.end()
+        if not self_closing and name not in ("area",):
+            content_end = self._content_end(name, match.end())
+            end = self.masked.find(">", content_end) + 1 or content_end
+        line, column = self.source.position(match.start())
+        self.links.append(
+            Link(
+                tag=name,
+                start=match.start(),
+                line=line,
+                column=column,
+                href=href,
+                attrs={a.name: a.value for a in attrs},
+                content=self.text[content_start:content_end],
+                content_masked=self.masked[content_start:content_end],
+                end=end,
+                mso_only=mso_only,
+            )
+        )
+
+    def _content_end(self, name: str, start: int) -> int:
+        """Where the element's content ends: its closing tag, or the next element of its kind."""
+        close = self.lower.find(f"</{name}", start)
+        again = re.compile(rf"<{re.escape(name)}[\s>]").search(self.lower, start)
+        candidates = [p for p in (close, again.start() if again else -1) if p >= 0]
+        if name == "a":
+            # An unclosed <a> ends at the end of its block at the latest: keep text short.
+            candidates.append(start + 4000)
+        return min(candidates) if candidates else min(len(self.masked), start + 4000)
+
+
+# -- Text templates ----------------------------------------------------------------------------
+
+_TEXT_URL = re.compile(r"(?:https?://|www\.|mailto:)[^\s<>\"'()\[\]{}]+", re.I)
+_TRAILING = ".,;:!?*"
+_LINKISH_NAME = re.compile(
+    r"(url|link|href|uri|unsub|unsubscribe|archive|update_profile|forward|view_email|webversion)",
+    re.I,
+)
+_LABEL = re.compile(r"([^\n()]*?)\s*\(\s*$")
+
+
+def _text_links(source: Source) -> list[Link]:
+    text, masked = source.text, source.masked
+    found: list[tuple[int, int]] = []
+    for match in _TEXT_URL.finditer(masked):
+        start, end = match.span()
+        while end > start and masked[end - 1] in _TRAILING:
+            end -= 1
+        found.append((start, end))
+    taken = [(s, e) for s, e in found]
+    for span in source.spans:
+        if span.kind is not SpanKind.EXPR:
+            continue
+        if any(s <= span.start < e for s, e in taken):
+            continue  # part of a longer URL
+        before = masked[max(0, span.start - 1) : span.start]
+        after = masked[span.end : span.end + 1]
+        if (before and not before.isspace() and before != "(") or (
+            after and not after.isspace() and after not in ").,;"
+        ):
+            continue  # glued to other text: not a URL on its own
+        in_parens = bool(_LABEL.search(masked[max(0, span.start - 200) : span.start])) and (
+            masked[span.end :].lstrip(" \t").startswith(")")
+        )
+        if in_parens or _LINKISH_NAME.search(text[span.start : span.end]):
+            found.append((span.start, span.end))
+    links: list[Link] = []
+    for start, end in sorted(found):
+        line, column = source.position(start)
+        label_match = _LABEL.search(masked[max(0, start - 200) : start].replace(FILLER, " "))
+        label = _label(label_match.group(1)) if label_match else ""
+        href = Attribute("href", text[start:end], start, end, "")
+        links.append(
+            Link(
+                tag="text",
+                start=start,
+                line=line,
+                column=column,
+                href=href,
+                attrs={},
+                content="",
+                content_masked="",
+                end=end,
+                mso_only=False,
+                label=label,
+            )
+        )
+    return links
+
+
+def _label(before: str) -> str:
+    """The few words before `( url )`: after the last sentence break on that line."""
+    tail = re.split(r"[.!?:;,*]\s", before.strip())[-1]
+    words = tail.split()
+    return " ".join(words[-6:])
+
+
+def visible_text(markup: str) -> str:
+    """Text a reader sees in a span of markup: tags dropped, entities decoded, spaces folded."""
+    return _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", markup))).strip()
+
+
+def first_image(markup: str) -> dict[str, str] | None:
+    """Attributes of the first <img> in a span of markup, or None when there is none."""
+    match = _IMG.search(markup)
+    if match is None:
+        return None
+    inner = match.group(1)
+    return {a.name: html.unescape(a.value) for a in attributes(inner, inner, 0, len(inner))}

@@ -1,0 +1,386 @@
+"""Reading template files and masking their template syntax.
+
+A `Source` keeps the decoded text exactly (BOM, CRLF and all) and a `masked` twin of the same
+length in which every template tag is replaced by filler, so the HTML scanner can neither trip
+over `{{ a > b }}` nor see links inside `{# … #}`. Offsets are shared between the two.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from ctamap.errors import InputError
+
+# Same-length stand-in for template syntax: not whitespace, not a quote, not `<`, `>` or `&`.
+FILLER = "\ue000"
+
+
+class SpanKind(Enum):
+    EXPR = "expr"  # prints a value: {{ x }}, *|TAG|*, %%=v(@x)=%%
+    BLOCK = "block"  # a statement: {% if %}, {{#each}}, %%[ … ]%%
+    COMMENT = "comment"  # never output: {# … #}, {{! … }}, {% comment %} … {% endcomment %}
+
+
+@dataclass(frozen=True)
+class TemplateSpan:
+    """One template tag: `text[start:end]`."""
+
+    start: int
+    end: int
+    kind: SpanKind
+
+
+@dataclass(frozen=True)
+class Source:
+    """One template file, decoded and masked."""
+
+    path: str  # as shown to the user
+    text: str  # decoded exactly; a BOM stays as U+FEFF at offset 0
+    masked: str  # same length as text, template tags replaced by FILLER
+    syntax: str  # the template family found or configured
+    spans: tuple[TemplateSpan, ...]
+    is_text: bool  # a plain-text template: read, never written
+    _line_starts: list[int] = field(repr=False, compare=False, default_factory=list)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of an offset."""
+        starts = self._line_starts or line_starts(self.text)
+        index = bisect.bisect_right(starts, offset) - 1
+        return index + 1, offset - starts[index] + 1
+
+
+def line_starts(text: str) -> list[int]:
+    return [0, *(m.end() for m in re.finditer("\n", text))]
+
+
+class TemplateSyntaxProblem(Exception):
+    """A template tag that is not closed or not balanced, at an offset."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+def decode(data: bytes, path: str, max_bytes: int) -> str:
+    """UTF-8 text from bytes, or an `InputError` naming what to do."""
+    if len(data) > max_bytes:
+        raise InputError(
+            f"file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit for a "
+            "template; raise max_file_bytes in the config if this is really a template",
+            path=path,
+        )
+    if b"\x00" in data[:8192]:
+        raise InputError("looks like a binary file (NUL bytes); not a template", path=path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputError(
+            f"not valid UTF-8 (byte 0x{data[error.start]:02x}); convert the file to UTF-8",
+            path=path,
+            line=line,
+        ) from None
+
+
+# -- Template families -------------------------------------------------------------------------
+
+_HANDLEBARS_HINT = re.compile(r"\{\{\s*[#/^!>{]|\{\{\s*else\s*\}\}")
+_JINJA_HINT = re.compile(r"\{[%#{]")
+
+
+def detect_syntax(text: str) -> str:
+    """The curly-brace family a file uses: handlebars, jinja, or none."""
+    if _HANDLEBARS_HINT.search(text):
+        return "handlebars"
+    if _JINJA_HINT.search(text):
+        return "jinja"
+    return "none"
+
+
+_FAMILY = {
+    "auto": None,
+    "jinja": "jinja",
+    "django": "jinja",
+    "liquid": "jinja",
+    "handlebars": "handlebars",
+    "mustache": "handlebars",
+    "mailchimp": "none",
+    "ampscript": "none",
+    "mailjet": "none",
+    "none": "none",
+}
+
+# Jinja/Django/Liquid statements that open a block, and the statements allowed inside one.
+_OPENERS = {
+    "if", "for", "block", "macro", "call", "filter", "with", "autoescape", "trans", "set",
+    "unless", "case", "capture", "comment", "tablerow", "paginate", "form", "schema", "style",
+    "javascript", "ifequal", "ifnotequal", "ifchanged", "spaceless", "verbatim", "blocktrans",
+    "blocktranslate", "localize", "timezone", "language",
+}  # fmt: skip
+
+
+def _jinja_spans(text: str) -> list[TemplateSpan]:
+    """Tag spans found by jinja2's own lexer, with block balance checked."""
+    import jinja2  # deferred: only files with Jinja-style tags pay for it
+
+    # The lexer normalises newlines; a same-length CR stand-in keeps offsets exact.
+    lexable = text.replace("\r", " ")
+    env = jinja2.Environment()
+    spans: list[TemplateSpan] = []
+    stack: list[tuple[str, int]] = []
+    cursor = 0
+    tag_start = 0
+    tag_kind = SpanKind.EXPR
+    words: list[str] = []
+    comment_from: int | None = None
+    open_tag: str | None = None
+    try:
+        for _, token, value in env.lexer.tokeniter(lexable, None):
+            # Data may have been stripped by `{%-`; every value still occurs in order.
+            at = lexable.find(value, cursor)
+            if at < 0:  # pragma: no cover - the lexer only returns source substrings
+                raise TemplateSyntaxProblem("template could not be lexed", cursor)
+            cursor = at + len(value)
+            if token in ("variable_begin", "block_begin", "comment_begin", "raw_begin"):
+                tag_start, words, open_tag = at, [], value
+                tag_kind = {
+                    "variable_begin": SpanKind.EXPR,
+                    "comment_begin": SpanKind.COMMENT,
+                }.get(token, SpanKind.BLOCK)
+                if token == "raw_begin":
+                    spans.append(TemplateSpan(at, cursor, SpanKind.BLOCK))
+                    open_tag = None
+            elif token == "raw_end":
+                spans.append(TemplateSpan(at, cursor, SpanKind.BLOCK))
+            elif token in ("name", "operator", "string", "integer", "float"):
+                words.append(value)
+            elif token in ("variable_end", "comment_end"):
+                spans.append(TemplateSpan(tag_start, cursor, tag_kind))
+                open_tag = None
+            elif token == "block_end":
+                spans.append(TemplateSpan(tag_start, cursor, SpanKind.BLOCK))
+                open_tag = None
+                comment_from = _balance(words, tag_start, cursor, stack, spans, comment_from)
+    except jinja2.TemplateSyntaxError as error:
+        offset = line_starts(text)[min(error.lineno, text.count("\n") + 1) - 1]
+        raise TemplateSyntaxProblem(error.message or "template syntax error", offset) from None
+    if open_tag is not None and not open_tag.startswith("{% raw"):
+        raise TemplateSyntaxProblem(f"'{open_tag.strip('-+')}' is never closed", tag_start)
+    if stack:
+        name, at = stack[-1]
+        raise TemplateSyntaxProblem(f"'{{% {name} %}}' is never closed", at)
+    return spans
+
+
+def _balance(
+    words: list[str],
+    start: int,
+    end: int,
+    stack: list[tuple[str, int]],
+    spans: list[TemplateSpan],
+    comment_from: int | None,
+) -> int | None:
+    """Track opening and closing statements; returns where an open `{% comment %}` began."""
+    if not words:
+        return comment_from
+    name = words[0]
+    if name in _OPENERS and not (name == "set" and "=" in words):
+        stack.append((name, start))
+        return start if name == "comment" else comment_from
+    if name.startswith("end") and len(name) > 3:
+        opened = name[3:]
+        if not stack:
+            raise TemplateSyntaxProblem(f"'{{% {name} %}}' closes nothing", start)
+        top, _ = stack.pop()
+        if top != opened:
+            raise TemplateSyntaxProblem(f"'{{% {name} %}}' closes '{{% {top} %}}'", start)
+        if opened == "comment" and comment_from is not None:
+            spans.append(TemplateSpan(comment_from, end, SpanKind.COMMENT))
+            return None
+    return comment_from
+
+
+_HBS_TAG = re.compile(r"\{\{!--.*?--\}\}|\{\{\{.*?\}\}\}|\{\{.*?\}\}", re.S)
+_HBS_OPEN = re.compile(r"\{\{~?\s*[#^]\s*([\w.-]+)")
+_HBS_CLOSE = re.compile(r"\{\{~?\s*/\s*([\w.-]+)")
+
+
+def _handlebars_spans(text: str) -> list[TemplateSpan]:
+    spans: list[TemplateSpan] = []
+    stack: list[tuple[str, int]] = []
+    cursor = 0
+    for match in _HBS_TAG.finditer(text):
+        stray = text.find("{{", cursor, match.start())
+        if stray >= 0:  # pragma: no cover - the regex would have matched it
+            raise TemplateSyntaxProblem("'{{' is never closed", stray)
+        tag = match.group()
+        if tag.startswith("{{!"):
+            kind = SpanKind.COMMENT
+        elif opened := _HBS_OPEN.match(tag):
+            stack.append((opened.group(1), match.start()))
+            kind = SpanKind.BLOCK
+        elif closed := _HBS_CLOSE.match(tag):
+            if not stack:
+                raise TemplateSyntaxProblem(f"'{tag}' closes nothing", match.start())
+            top, _ = stack.pop()
+            if top != closed.group(1):
+                raise TemplateSyntaxProblem(f"'{tag}' closes '{{{{#{top}}}}}'", match.start())
+            kind = SpanKind.BLOCK
+        else:
+            kind = SpanKind.EXPR
+        spans.append(TemplateSpan(match.start(), match.end(), kind))
+        cursor = match.end()
+    stray = text.find("{{", cursor)
+    if stray >= 0:
+        raise TemplateSyntaxProblem("'{{' is never closed", stray)
+    if stack:
+        name, at = stack[-1]
+        raise TemplateSyntaxProblem(f"'{{{{#{name}}}}}' is never closed", at)
+    return spans
+
+
+_MAILCHIMP = re.compile(r"\*\|[^|*\s][^|]{0,200}?\|\*")
+_MAILJET = re.compile(r"\[\[[^\[\]\n]{1,200}\]\]")
+_AMP_START = re.compile(r"%%(\[|=|[A-Za-z_@][\w@.-]{0,100}%%)")
+
+
+def _ampscript_spans(text: str) -> list[TemplateSpan]:
+    """AMPscript blocks `%%[ … ]%%`, inline `%%=…=%%` (which may nest `%%x%%`), `%%name%%`."""
+    spans: list[TemplateSpan] = []
+    pos = 0
+    while (match := _AMP_START.search(text, pos)) is not None:
+        start = match.start()
+        opener = match.group(1)
+        if opener == "[":
+            end = text.find("]%%", match.end())
+            if end < 0:
+                raise TemplateSyntaxProblem("'%%[' is never closed with ']%%'", start)
+            spans.append(TemplateSpan(start, end + 3, SpanKind.BLOCK))
+            pos = end + 3
+        elif opener == "=":
+            end = _inline_amp_end(text, match.end())
+            if end < 0:
+                raise TemplateSyntaxProblem("'%%=' is never closed with '=%%'", start)
+            spans.append(TemplateSpan(start, end, SpanKind.EXPR))
+            pos = end
+        else:
+            spans.append(TemplateSpan(start, match.end(), SpanKind.EXPR))
+            pos = match.end()
+    return spans
+
+
+def _inline_amp_end(text: str, pos: int) -> int:
+    """End of an inline `%%=…=%%`, skipping nested `%%name%%` inside it."""
+    while True:
+        close = text.find("=%%", pos)
+        nested = text.find("%%", pos)
+        if close < 0:
+            return -1
+        if 0 <= nested < close and not text.startswith("=%%", nested - 1):
+            inner_end = text.find("%%", nested + 2)
+            if inner_end < 0 or inner_end > close:
+                return close + 3
+            pos = inner_end + 2
+            continue
+        return close + 3
+
+
+def _regex_spans(pattern: re.Pattern[str]) -> Callable[[str], list[TemplateSpan]]:
+    def find(text: str) -> list[TemplateSpan]:
+        return [TemplateSpan(m.start(), m.end(), SpanKind.EXPR) for m in pattern.finditer(text)]
+
+    return find
+
+
+# The ESP tag families are recognised in every file: they never collide with HTML.
+_ESP_FINDERS: tuple[Callable[[str], list[TemplateSpan]], ...] = (
+    _regex_spans(_MAILCHIMP),
+    _ampscript_spans,
+    _regex_spans(_MAILJET),
+)
+_CURLY_FINDERS: dict[str, Callable[[str], list[TemplateSpan]]] = {
+    "jinja": _jinja_spans,
+    "handlebars": _handlebars_spans,
+}
+
+
+def find_spans(text: str, syntax: str) -> tuple[str, list[TemplateSpan]]:
+    """The template family used and every template tag span, outermost only, in order."""
+    family = _FAMILY[syntax] or detect_syntax(text)
+    found: list[TemplateSpan] = []
+    if syntax != "none":
+        if family in _CURLY_FINDERS:
+            found.extend(_CURLY_FINDERS[family](text))
+        for finder in _ESP_FINDERS:
+            found.extend(finder(text))
+    return family, _outermost(found)
+
+
+def _outermost(spans: list[TemplateSpan]) -> list[TemplateSpan]:
+    """Drop spans inside others (a `{{ x }}` inside a `{% comment %}` block, `*|X|*` in `{{ }}`)."""
+    result: list[TemplateSpan] = []
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if result and span.start < result[-1].end:
+            continue
+        result.append(span)
+    return result
+
+
+def mask(text: str, spans: list[TemplateSpan]) -> str:
+    if not spans:
+        return text
+    parts: list[str] = []
+    cursor = 0
+    for span in spans:
+        parts.append(text[cursor : span.start])
+        parts.append(FILLER * (span.end - span.start))
+        cursor = span.end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+def from_text(text: str, path: str, *, syntax: str = "auto", is_text: bool = False) -> Source:
+    """A `Source` from decoded text; template syntax problems become `InputError`s (S001)."""
+    try:
+        family, spans = find_spans(text, syntax)
+    except TemplateSyntaxProblem as problem:
+        line = text.count("\n", 0, problem.offset) + 1
+        raise TemplateSyntaxError(
+            f"template syntax error: {problem.message}", path=path, line=line
+        ) from None
+    return Source(
+        path=path,
+        text=text,
+        masked=mask(text, spans),
+        syntax=family,
+        spans=tuple(spans),
+        is_text=is_text,
+        _line_starts=line_starts(text),
+    )
+
+
+class TemplateSyntaxError(InputError):
+    """A template tag is unclosed or unbalanced: the file is reported (S001), never modified."""
+
+
+def read(path: Path, display: str, *, syntax: str, is_text: bool, max_bytes: int) -> Source:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror}", path=display) from None
+    return from_text(decode(data, display, max_bytes), display, syntax=syntax, is_text=is_text)
+
+
+def iter_spans_in(source: Source, start: int, end: int) -> Iterator[TemplateSpan]:
+    """Template spans that overlap `[start, end)`."""
+    index = bisect.bisect_left([s.end for s in source.spans], start + 1)
+    for span in source.spans[index:]:
+        if span.start >= end:
+            break
+        yield span
