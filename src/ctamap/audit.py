@@ -1,0 +1,253 @@
+"""Run the selected rules over loaded templates and settle what is reported.
+
+Selection (`--select`/`--ignore`, `[audit] select/ignore/per_file_ignores`), severity overrides
+and inline suppressions are applied here, once, so rules only ever say what they see.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import fnmatch
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ctamap import pipeline
+from ctamap.classify import Classifier
+from ctamap.config import Config
+from ctamap.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ConfigError, InputError
+from ctamap.rules import RULES, Context, Finding, Project, Rule, Severity, catalogue, suppress
+from ctamap.source import TemplateSyntaxError
+from ctamap.walk import TemplateFile
+
+
+def _check_code(entry: str, where: str) -> str:
+    """An upper-cased code or code prefix (`L`, `L00`, `L006`, `ALL`), or a ConfigError."""
+    code = entry.strip().upper()
+    if code == "ALL" or (any(known.startswith(code) for known in RULES) and code):
+        return code
+    close = difflib.get_close_matches(code, list(RULES), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise ConfigError(f"{where}: unknown rule code '{entry}'{hint}; `ctamap rules` lists them")
+
+
+def _specificity(code: str, patterns: Iterable[str]) -> int:
+    """Length of the longest pattern matching `code` (ALL matches with length 0); -1 if none."""
+    best = -1
+    for pattern in patterns:
+        if pattern == "ALL":
+            best = max(best, 0)
+        elif code.startswith(pattern):
+            best = max(best, len(pattern))
+    return best
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which codes run, ruff-style: the most specific of select/ignore wins, ignore on a tie."""
+
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    per_file: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    root: Path = field(default_factory=Path.cwd)
+
+    @classmethod
+    def resolve(
+        cls,
+        config: Config,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] = (),
+    ) -> Selection:
+        """Command-line `--select` replaces the config's; `--ignore` adds to it."""
+        audit = config.audit
+        chosen = select if select else audit.select or ("ALL",)
+        return cls(
+            select=tuple(_check_code(c, "select") for c in chosen),
+            ignore=tuple(_check_code(c, "ignore") for c in (*audit.ignore, *ignore)),
+            per_file=tuple(
+                (glob, tuple(_check_code(c, f"per_file_ignores '{glob}'") for c in codes))
+                for glob, codes in audit.per_file_ignores.items()
+            ),
+            severity=tuple(
+                (_check_code(code, "severity"), Severity(level))
+                for code, level in audit.severity.items()
+            ),
+            root=config.root,
+        )
+
+    def enabled(self, code: str) -> bool:
+        chosen = _specificity(code, self.select)
+        return chosen >= 0 and chosen > _specificity(code, self.ignore)
+
+    def enabled_for(self, code: str, file: TemplateFile) -> bool:
+        if not self.enabled(code):
+            return False
+        names = _names(file, self.root)
+        return not any(
+            _specificity(code, codes) >= 0 and any(fnmatch.fnmatch(n, glob) for n in names)
+            for glob, codes in self.per_file
+        )
+
+    def severity_of(self, rule: Rule) -> Severity:
+        best, level = -1, rule.severity
+        for pattern, severity in self.severity:
+            found = _specificity(rule.code, (pattern,))
+            if found > best:
+                best, level = found, severity
+        return level
+
+
+def _names(file: TemplateFile, root: Path) -> tuple[str, ...]:
+    """The names a per-file glob may match: path from the config root, as shown, bare name."""
+    names = [file.display, file.path.name]
+    with contextlib.suppress(ValueError):  # a file outside the config's folder
+        names.append(file.path.resolve().relative_to(root.resolve()).as_posix())
+    return tuple(names)
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything one audit run found."""
+
+    findings: tuple[Finding, ...]  # sorted by path, line, column, code
+    files: tuple[str, ...]  # every file looked at, as shown, including unreadable ones
+    errors: tuple[InputError, ...] = ()  # files that could not be audited at all
+
+    @property
+    def exit_code(self) -> int:
+        """The worst over all files: 2 when a file could not be audited, 1 for findings."""
+        if self.errors:
+            return EXIT_ERROR
+        if any(f.severity.fails for f in self.findings):
+            return EXIT_FINDINGS
+        return EXIT_OK
+
+
+def _finding(
+    rule: Rule, selection: Selection, path: str, line: int, column: int, message: str
+) -> Finding:
+    return Finding(path, line, column, rule.code, rule.name, selection.severity_of(rule), message)
+
+
+def audit_template(ctx: Context, selection: Selection) -> list[Finding]:
+    """The findings of one template, with its suppressions applied."""
+    path = ctx.file.display
+    found: list[Finding] = []
+    for rule in catalogue():
+        if not selection.enabled_for(rule.code, ctx.file):
+            continue
+        for hit in rule.check(ctx):
+            found.append(
+                replace(
+                    _finding(rule, selection, path, hit.line, hit.column, hit.message),
+                    fixes=hit.fixes,
+                )
+            )
+    suppressions = suppress.parse(ctx.text)
+    if not suppressions:
+        return found
+    used: set[int] = set()
+    kept: list[Finding] = []
+    for finding in found:
+        silenced = [i for i, s in enumerate(suppressions) if s.covers(finding.code, finding.line)]
+        used.update(silenced)
+        if not silenced:
+            kept.append(finding)
+    unused_rule = RULES["M001"]
+    if selection.enabled_for(unused_rule.code, ctx.file):
+        for index, item in enumerate(suppressions):
+            known = not item.code or any(code.startswith(item.code) for code in RULES)
+            if index in used or (
+                known and item.code and not selection.enabled_for(item.code, ctx.file)
+            ):
+                continue
+            why = "suppresses nothing here" if known else "names no known rule"
+            kept.append(
+                _finding(
+                    unused_rule,
+                    selection,
+                    path,
+                    item.line,
+                    item.column,
+                    f"suppression of {item.shown} on line {item.line} {why}: remove it",
+                )
+            )
+    return kept
+
+
+def audit(
+    files: Sequence[TemplateFile],
+    config: Config,
+    *,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+) -> AuditResult:
+    """Audit `files` under `config`: every readable file is audited even when others fail."""
+    selection = Selection.resolve(config, select, ignore)
+    loaded = pipeline.load(files, config)
+    project = Project(config, loaded.templates, Classifier(config))
+    findings: list[Finding] = []
+    for file, template in loaded.templates:
+        findings.extend(audit_template(Context(file, template, project), selection))
+    errors: list[InputError] = []
+    by_display = {f.display: f for f in files}
+    syntax_rule = RULES["S001"]
+    for error in loaded.errors:
+        failed = by_display.get(error.path or "")
+        if (
+            isinstance(error, TemplateSyntaxError)
+            and failed is not None
+            and selection.enabled_for(syntax_rule.code, failed)
+        ):
+            findings.append(
+                _finding(syntax_rule, selection, failed.display, error.line or 1, 1, error.message)
+            )
+        else:
+            # Unreadable, or S001 deselected: the file was not audited, and nobody may miss it.
+            errors.append(error)
+    return AuditResult(
+        tuple(sorted(findings, key=lambda f: f.sort_key)),
+        tuple(f.display for f in files),
+        tuple(errors),
+    )
+
+
+def collect(paths: Sequence[Path], config: Config) -> tuple[list[TemplateFile], list[InputError]]:
+    """Templates named by each PATH; a missing PATH is an error that does not stop the others."""
+    from ctamap import walk
+
+    files: dict[Path, TemplateFile] = {}
+    errors: list[InputError] = []
+    for path in paths:
+        try:
+            found = walk.collect([path], config)
+        except InputError as error:
+            errors.append(error)
+            continue
+        for file in found:
+            files.setdefault(file.path.resolve(), file)
+    return sorted(files.values(), key=lambda f: f.display), errors
+
+
+def run(
+    paths: Sequence[Path],
+    config_path: Path | None = None,
+    *,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+) -> AuditResult:
+    """`ctamap audit`: load the config, collect the templates, audit them."""
+    from ctamap import config as configuration
+
+    config = configuration.load(config_path)
+    files, missing = collect(paths, config)
+    result = audit(files, config, select=select, ignore=ignore)
+    if not missing:
+        return result
+    return replace(
+        result,
+        files=tuple(sorted({*result.files, *(e.path or "" for e in missing)})),
+        errors=(*missing, *result.errors),
+    )

@@ -1,0 +1,138 @@
+"""The vocabulary every rule shares: severities, findings, fix edits, and the rule registry.
+
+A rule is a small function registered under its code with `@rule(...)`; its docstring is its
+documentation (ruff's sections), printed by `ctamap rules CODE` and checked by a test.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ctamap.rules.context import Context
+
+
+class Severity(enum.Enum):
+    """How loud a finding is; errors and warnings fail a run, notices only inform."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTICE = "notice"
+
+    @property
+    def fails(self) -> bool:
+        return self is not Severity.NOTICE
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace `text[start:end]` with `replacement` (offsets into the original text)."""
+
+    start: int
+    end: int
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place, ready to be printed in any output format."""
+
+    path: str  # as shown to the user
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+    code: str  # "L006"
+    name: str  # "vague-link-text"
+    severity: Severity
+    message: str  # one line naming the link: its text and destination
+    fixes: tuple[Edit, ...] = ()  # applying these to the file removes the finding
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.code, self.message)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule reports: where and what; the runner adds path, code, name and severity."""
+
+    line: int
+    column: int
+    message: str
+    fixes: tuple[Edit, ...] = ()
+
+
+Check = Callable[["Context"], Iterable[Hit]]
+
+# The sections every rule docstring has, in this order (ruff's layout).
+DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Fix")
+_SECTION = re.compile(r"^## (.+?)\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of the catalogue."""
+
+    code: str
+    name: str  # kebab-case
+    severity: Severity  # the default; `[audit] severity` overrides it
+    summary: str  # one line, for listings and SARIF shortDescription
+    check: Check = field(repr=False, compare=False)
+
+    @property
+    def doc(self) -> str:
+        """The rule's documentation: its check function's docstring, dedented."""
+        return inspect.cleandoc(self.check.__doc__ or "")
+
+    def sections(self) -> dict[str, str]:
+        """Documentation sections by heading (`## What it does` …), bodies stripped."""
+        doc = self.doc
+        heads = list(_SECTION.finditer(doc))
+        return {
+            head.group(1): doc[head.end() : nxt.start() if nxt else len(doc)].strip()
+            for head, nxt in zip(heads, [*heads[1:], None], strict=True)
+        }
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, name: str, severity: Severity) -> Callable[[Check], Check]:
+    """Register a check under `code`; the first docstring line is the rule's summary."""
+
+    def register(check: Check) -> Check:
+        if code in RULES:  # pragma: no cover - a programming error caught at import
+            raise ValueError(f"rule {code} registered twice")
+        summary = inspect.cleandoc(check.__doc__ or "").split("\n", 1)[0].strip()
+        RULES[code] = Rule(code, name, severity, summary, check)
+        return check
+
+    return register
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Splice non-overlapping edits into `text`; overlapping ones are a bug, not a guess."""
+    ordered = sorted(set(edits), key=lambda e: (e.start, e.end))
+    parts: list[str] = []
+    cursor = 0
+    for edit in ordered:
+        if edit.start < cursor:
+            raise ValueError(f"overlapping edits at offset {edit.start}")
+        parts.append(text[cursor : edit.start])
+        parts.append(edit.replacement)
+        cursor = edit.end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+# Families in the order the design lists them; M (suppression hygiene) last.
+_FAMILIES = "LTVPSM"
+
+
+def catalogue() -> list[Rule]:
+    """Every rule, by family then code."""
+    return sorted(RULES.values(), key=lambda r: (_FAMILIES.find(r.code[0]), r.code))

@@ -1,0 +1,385 @@
+"""Link hygiene rules (L001-L009): where a link goes and what it says, before any tracking."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ctamap.classify import registrable_domain
+from ctamap.rules.base import Edit, Hit, Severity, rule
+from ctamap.rules.context import Context, describe
+from ctamap.source import FILLER
+
+# Roles that name a web destination a reader is sent to (not mailto:, tel:, #anchors).
+_WEB_ROLES = frozenset(
+    {"cta", "unsubscribe", "preferences", "view-online", "dynamic", "third-party", "honeypot"}
+)
+
+
+@rule("L001", "placeholder-href", Severity.ERROR)
+def placeholder_href(ctx: Context) -> Iterator[Hit]:
+    """A link whose href is empty, `#` or a bare `http://`.
+
+    ## What it does
+    Flags links whose destination is a placeholder: an empty `href`, `#`, `#!`, `http://`,
+    `https://` or `about:blank`.
+
+    ## Why it matters
+    Placeholders are left over from a design hand-off. In a sent email they lead nowhere (or
+    back to the top of a web view), the reader's click is wasted, and the click cannot be
+    attributed to any CTA.
+
+    ## Example
+    ```html
+    <a href="#" class="button">Get started</a>
+    ```
+
+    ## Fix
+    Link to the real destination:
+    ```html
+    <a href="https://app.example.com/start" class="button">Get started</a>
+    ```
+    """
+    for cta in ctx.ctas("placeholder"):
+        yield ctx.at(cta.link, f"{describe(cta)} has a placeholder href: link the real page")
+
+
+@rule("L002", "insecure-link", Severity.WARNING)
+def insecure_link(ctx: Context) -> Iterator[Hit]:
+    """A link to an insecure `http://` destination.
+
+    ## What it does
+    Flags links whose destination starts with `http://` (a placeholder `http://` alone is
+    L001).
+
+    ## Why it matters
+    Mail clients and browsers warn about insecure pages, spam filters score them, and the
+    tracking parameters travel in clear text. Most sites answer on `https://` anyway.
+
+    ## Example
+    ```html
+    <a href="http://www.example.com/pricing">See pricing</a>
+    ```
+
+    ## Fix
+    Use `https://` (the suggested fix changes only the scheme):
+    ```html
+    <a href="https://www.example.com/pricing">See pricing</a>
+    ```
+    """
+    for cta in ctx.ctas(*_WEB_ROLES):
+        if not re.match(r"(?i)http://", ctx.masked_url(cta)):
+            continue
+        fixes: tuple[Edit, ...] = ()
+        href = cta.link.href
+        for occurrence in cta.occurrences:
+            href = occurrence.href
+            if href is not None and (m := re.match(r"\s*(http)://", href.value, re.I)):
+                start = href.value_start + m.start(1)
+                fixes += (Edit(start, start + len("http"), "https"),)
+        yield ctx.at(cta.link, f"{describe(cta)} uses insecure http://: use https://", fixes)
+
+
+_SCRIPT_SCHEME = re.compile(r"(javascript|vbscript|data):")
+_CONTROL = re.compile(r"[\x00-\x20]+")
+
+
+@rule("L003", "script-or-data-href", Severity.ERROR)
+def script_or_data_href(ctx: Context) -> Iterator[Hit]:
+    """A `javascript:` or `data:` href.
+
+    ## What it does
+    Flags links whose destination uses the `javascript:`, `vbscript:` or `data:` scheme, also
+    when spelled with entities or whitespace inside the scheme (as browsers read it).
+
+    ## Why it matters
+    Mail clients strip or block these links, so the CTA does nothing; spam and phishing filters
+    treat them as an attack signature and may quarantine the whole message.
+
+    ## Example
+    ```html
+    <a href="javascript:void(0)">Open the offer</a>
+    ```
+
+    ## Fix
+    Link to a web page that does what the script did:
+    ```html
+    <a href="https://www.example.com/offer">Open the offer</a>
+    ```
+    """
+    for cta in ctx.ctas():
+        scheme = _SCRIPT_SCHEME.match(_CONTROL.sub("", cta.url).lower())
+        if scheme:
+            yield ctx.at(
+                cta.link,
+                f"{describe(cta)} uses a {scheme.group(1)}: href, which mail clients block",
+            )
+
+
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_LEFTOVER_TAG = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\*\||\|\*|\[\[|\]\]|%%")
+_SPACE = re.compile(r"\s")
+
+
+def _malformations(url: str) -> list[str]:
+    """What is wrong with a (masked, entity-decoded, stripped) destination."""
+    problems: list[str] = []
+    if _SPACE.search(url):
+        problems.append("contains a space (write %20)")
+    if _BAD_PERCENT.search(url):
+        problems.append("has a '%' not followed by two hex digits")
+    if url.split("#", 1)[0].count("?") > 1:
+        problems.append("has two '?' (the second one starts no query: use '&')")
+    if tag := _LEFTOVER_TAG.search(url):
+        problems.append(f"has an unbalanced template tag '{tag.group()}'")
+    if re.match(r"(?i)https?:", url):
+        authority = re.match(r"(?i)https?://([^/?#]*)", url)
+        host = authority.group(1) if authority else ""
+        if FILLER not in host and not re.fullmatch(r"[\w.-]*\w(:\d+)?", host):
+            problems.append("has no valid host after the scheme")
+    return problems
+
+
+@rule("L004", "malformed-url", Severity.ERROR)
+def malformed_url(ctx: Context) -> Iterator[Hit]:
+    """A destination URL that is malformed.
+
+    ## What it does
+    Flags web links whose destination contains a space, a `%` that is not a percent-escape, a
+    second `?`, no valid host after `http(s)://`, or a template tag that is not balanced
+    (`{{ user_id }`, `*|EMAIL|`). Template tags that are balanced are fine and never checked
+    inside.
+
+    ## Why it matters
+    Mail clients and ESP click-tracking rewriters handle malformed URLs differently: one client
+    opens the page, another truncates the URL at the space, a third shows an error. Tracking
+    parameters appended after a second `?` are lost.
+
+    ## Example
+    ```html
+    <a href="https://www.example.com/spring sale?ref=mail?utm_source=x">Shop</a>
+    ```
+
+    ## Fix
+    Percent-encode spaces and join parameters with `&` (the suggested fix encodes spaces):
+    ```html
+    <a href="https://www.example.com/spring%20sale?ref=mail&utm_source=x">Shop</a>
+    ```
+    """
+    for cta in ctx.ctas(*_WEB_ROLES):
+        url = ctx.masked_url(cta)
+        if not url or set(url) == {FILLER} or _SCRIPT_SCHEME.match(url.lower()):
+            continue
+        problems = _malformations(url)
+        if not problems:
+            continue
+        fixes: list[Edit] = []
+        masked = ctx.template.scan.source.masked
+        for occurrence in cta.occurrences:
+            href = occurrence.href
+            if href is None:
+                continue
+            value = masked[href.value_start : href.value_end]
+            inner = value.strip()
+            first = href.value_start + value.index(inner[0]) if inner else 0
+            fixes.extend(
+                Edit(first + m.start(), first + m.end(), "%20") for m in _SPACE.finditer(inner)
+            )
+        only_spaces = len(problems) == 1 and problems[0].startswith("contains a space")
+        yield ctx.at(
+            cta.link,
+            f"{describe(cta)} is malformed: {'; '.join(problems)}",
+            tuple(fixes) if only_spaces else (),
+        )
+
+
+@rule("L005", "image-link-without-alt", Severity.WARNING)
+def image_link_without_alt(ctx: Context) -> Iterator[Hit]:
+    """An image link whose image has no `alt` text.
+
+    ## What it does
+    Flags links that wrap only an image (or MJML `mj-image`) when the image has no `alt` text
+    and the link has no `title` or `aria-label`.
+
+    ## Why it matters
+    Most mail clients block images by default: without `alt` text the CTA is an empty box that
+    nobody clicks. Screen readers announce the bare URL. And the CTA has no name in the link
+    map and in click reports.
+
+    ## Example
+    ```html
+    <a href="https://www.example.com/sale"><img src="banner.png" width="600"></a>
+    ```
+
+    ## Fix
+    Describe what the click does:
+    ```html
+    <a href="https://www.example.com/sale"><img src="banner.png" width="600"
+       alt="Spring sale: 20% off everything"></a>
+    ```
+    """
+    for cta in ctx.ctas():
+        if cta.kind == "image" and not cta.text and cta.role not in ("honeypot", "anchor"):
+            yield ctx.at(cta.link, f"image link ({cta.url.strip()}) has no alt text")
+
+
+_PUNCTUATION = re.compile(r"[\s\W_]+")
+
+
+@rule("L006", "vague-link-text", Severity.WARNING)
+def vague_link_text(ctx: Context) -> Iterator[Hit]:
+    """Vague link text such as "click here", "here", "read more".
+
+    ## What it does
+    Flags links whose whole visible text (ignoring case, punctuation and arrows) is one of the
+    vague phrases in `[audit] vague_texts` (default: "click here", "click", "here",
+    "read more", "more", "link", "this link", "learn more", "go"). Text versions are not
+    checked: their label is the sentence around the URL.
+
+    ## Why it matters
+    Readers scan emails for what a click does; screen readers list links out of context; and
+    in click reports five CTAs all named "Read more" cannot be told apart. Descriptive CTAs
+    get more clicks.
+
+    ## Example
+    ```html
+    To see your invoice, <a href="https://app.example.com/invoices/42">click here</a>.
+    ```
+
+    ## Fix
+    Say where the link goes:
+    ```html
+    <a href="https://app.example.com/invoices/42">See your invoice</a>.
+    ```
+    """
+    vague = {_PUNCTUATION.sub(" ", t.lower()).strip() for t in ctx.config.audit.vague_texts}
+    for cta in ctx.ctas():
+        if cta.kind == "text-version" or cta.role in ("honeypot", "anchor"):
+            continue
+        if _PUNCTUATION.sub(" ", cta.text.lower()).strip() in vague:
+            yield ctx.at(cta.link, f"{describe(cta)} has vague link text: say what it leads to")
+
+
+_URLISH = re.compile(
+    r"(?i)^(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63})\.?(?::\d+)?"
+    r"(?:[/?#]\S*)?$"
+)
+
+
+def _public_suffix(host: str) -> str:
+    from ctamap.classify import _extractor  # the same offline public-suffix snapshot
+
+    return str(getattr(_extractor()(host), "suffix", ""))
+
+
+@rule("L007", "misleading-link-text", Severity.ERROR)
+def misleading_link_text(ctx: Context) -> Iterator[Hit]:
+    """Visible text that is a URL on another domain than the link's destination.
+
+    ## What it does
+    Flags links whose visible text reads as a web address (`www.example.com`,
+    `https://example.com/account`) whose registrable domain differs from the destination's.
+    Tracking domains of your own are fine when listed in `first_party_domains` and the text
+    names one of them too.
+
+    ## Why it matters
+    "Shows one address, goes to another" is the signature of phishing: spam filters (and
+    careful readers) punish it, even when the reason is an innocent redirect or tracking
+    domain.
+
+    ## Example
+    ```html
+    <a href="https://click.mailer.net/r/abc">www.example.com/account</a>
+    ```
+
+    ## Fix
+    Link the address shown, or change the text to describe the page:
+    ```html
+    <a href="https://www.example.com/account">www.example.com/account</a>
+    ```
+    """
+    for cta in ctx.ctas():
+        if not cta.host or cta.kind == "text-version":
+            continue
+        shown = _URLISH.match(cta.text.strip())
+        if shown is None:
+            continue
+        shown_host = shown.group(1).lower()
+        if not _public_suffix(shown_host):
+            continue  # "Node.js", "index.html": not a web address
+        if registrable_domain(shown_host) != registrable_domain(cta.host):
+            yield ctx.at(
+                cta.link,
+                f"{describe(cta)} shows the address {shown_host} but goes to {cta.host}",
+            )
+
+
+@rule("L008", "url-shortener", Severity.WARNING)
+def url_shortener(ctx: Context) -> Iterator[Hit]:
+    """A link through a URL shortener (`bit.ly`, `t.co`, …).
+
+    ## What it does
+    Flags links whose host is a public URL shortener (a built-in list, extended with the
+    `shorteners` config key).
+
+    ## Why it matters
+    Spam filters score shortened links heavily because they hide the destination; readers
+    cannot see where they are going; the shortener can expire or be blocked; and ctamap cannot
+    track through it (shortened links are never instrumented).
+
+    ## Example
+    ```html
+    <a href="https://bit.ly/3xYz">Read the report</a>
+    ```
+
+    ## Fix
+    Link the real destination:
+    ```html
+    <a href="https://www.example.com/reports/2024">Read the report</a>
+    ```
+    """
+    for cta in ctx.ctas():
+        if cta.shortener:
+            yield ctx.at(cta.link, f"{describe(cta)} goes through the URL shortener {cta.host}")
+
+
+_UNSUBSCRIBE_TAG = re.compile(r"unsub|opt[-_ ]?out|asm_group", re.I)
+
+
+@rule("L009", "missing-unsubscribe", Severity.WARNING)
+def missing_unsubscribe(ctx: Context) -> Iterator[Hit]:
+    """A full HTML document without an unsubscribe link.
+
+    ## What it does
+    Flags full HTML documents (with a `<body>`) that have no link recognised as unsubscribe:
+    an `href` or link text mentioning unsubscribe / opt-out, an ESP `<unsubscribe>` tag, or an
+    ESP merge tag such as `*|UNSUB|*`, `{{ unsubscribe_url }}` or `%%unsub_center_url%%`
+    anywhere in the document. Partials and child templates are not checked.
+
+    ## Why it matters
+    Bulk senders must offer a visible unsubscribe link (CAN-SPAM, GDPR, and the Gmail/Yahoo
+    sender requirements). Without one, readers press "Report spam" instead, which hurts
+    deliverability for every later message. Purely transactional messages may suppress this
+    rule per file.
+
+    ## Example
+    ```html
+    <body><p>Our spring sale starts today.</p></body>
+    ```
+
+    ## Fix
+    Add an unsubscribe link (or the ESP's unsubscribe tag):
+    ```html
+    <body><p>Our spring sale starts today.</p>
+    <p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body>
+    ```
+    """
+    scan = ctx.template.scan
+    if ctx.template.is_text or not scan.is_document:
+        return
+    if any(cta.role == "unsubscribe" for cta in ctx.template.ctas):
+        return
+    text = scan.source.text
+    if any(_UNSUBSCRIBE_TAG.search(text[s.start : s.end]) for s in scan.source.spans):
+        return
+    yield ctx.at_offset(ctx.body_offset(), "HTML document has no unsubscribe link")

@@ -1,0 +1,71 @@
+"""Template syntax rule (S001) and the suppression-hygiene notice (M001).
+
+Neither inspects a scanned template: S001 is raised by the loader (a file whose template tags do
+not balance cannot be scanned) and M001 by the suppression bookkeeping. They are registered here
+so that selection, severity, `ctamap rules` and SARIF treat them like every other rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ctamap.rules.base import Hit, Severity, rule
+from ctamap.rules.context import Context
+
+
+@rule("S001", "template-syntax-error", Severity.ERROR)
+def template_syntax_error(ctx: Context) -> Iterator[Hit]:
+    """A template tag that is not closed or not balanced.
+
+    ## What it does
+    Reports a file whose template syntax cannot be read: an unclosed `{{ … }}` or `{% … %}`,
+    an `{% endif %}` without its `{% if %}`, an `{% if %}` never closed, a Handlebars
+    `{{#each}}` without `{{/each}}`, an unclosed AMPscript `%%[ … ]%%`. The line is where
+    the problem was found. No other rule runs on such a file, and `ctamap instrument` leaves it
+    untouched.
+
+    ## Why it matters
+    The ESP rejects the template at send time, or — worse — renders the raw tags to every
+    reader. ctamap cannot tell which links are inside which block, so it cannot audit or
+    instrument the file safely.
+
+    ## Example
+    ```html
+    {% if user.is_trial %}
+      <a href="https://app.example.com/upgrade">Upgrade</a>
+    ```
+
+    ## Fix
+    Close the tag or block:
+    ```html
+    {% if user.is_trial %}
+      <a href="https://app.example.com/upgrade">Upgrade</a>
+    {% endif %}
+    ```
+    """
+    return iter(())  # reported by the audit runner from the loader's TemplateSyntaxError
+
+
+@rule("M001", "unused-suppression", Severity.NOTICE)
+def unused_suppression(ctx: Context) -> Iterator[Hit]:
+    """A suppression comment that suppresses nothing.
+
+    ## What it does
+    Reports `<!-- ctamap: disable=CODE -->`, `<!-- ctamap: disable-next-line=CODE -->` and
+    `{# ctamap: disable=CODE #}` comments (per code) that did not silence any finding in this
+    run. Codes that were not selected in this run are not reported.
+
+    ## Why it matters
+    A stale suppression hides the next real problem of that kind at that place; a suppression
+    with a typo in its code never worked in the first place.
+
+    ## Example
+    ```html
+    <!-- ctamap: disable-next-line=L006 -->
+    <a href="https://www.example.com/guide">Read the setup guide</a>
+    ```
+
+    ## Fix
+    Delete the comment, or correct its code.
+    """
+    return iter(())  # reported by the audit runner, which knows what each comment silenced

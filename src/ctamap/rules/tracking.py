@@ -1,0 +1,308 @@
+"""Tracking rules (T001-T006): UTM parameters and link IDs on the links that should carry them,
+and nowhere else."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from ctamap.classify import Cta
+from ctamap.rules.base import Hit, Severity, rule
+from ctamap.rules.context import (
+    Context,
+    Param,
+    describe,
+    is_tracking_param,
+    query_params,
+    without_tracking,
+)
+
+_HOUSE_STYLE = re.compile(r"[a-z0-9._-]+")
+# Parameters that must agree across the links of one template (content differs per link).
+_PER_TEMPLATE = ("utm_source", "utm_medium", "utm_campaign")
+
+
+def _params(ctx: Context, cta: Cta) -> list[Param]:
+    return query_params(ctx.masked_url(cta))
+
+
+def required_params(ctx: Context) -> tuple[str, ...]:
+    """What an instrumented link carries: the UTM keys the policy sets, and the link ID."""
+    utm = ctx.config.utm
+    names = [
+        f"utm_{key}" for key in ("source", "medium", "campaign", "content", "term")
+        if getattr(utm, key)
+    ]  # fmt: skip
+    return (*names, ctx.config.link_id_param)
+
+
+@rule("T001", "not-instrumented", Severity.ERROR)
+def not_instrumented(ctx: Context) -> Iterator[Hit]:
+    """A tracked link without its UTM parameters or link ID.
+
+    ## What it does
+    Flags links that `ctamap instrument` would track (role `cta` on a first-party domain, not
+    opted out, not a shortener) but that lack one of the UTM parameters the `[utm]` policy sets
+    or the link ID parameter (`link_id_param`, default `cta_id`).
+
+    ## Why it matters
+    A click on an uninstrumented link cannot be joined back to its CTA: analytics shows the
+    visit as "direct" or "(not set)", and `ctamap report` counts it as unmatched.
+
+    ## Example
+    ```html
+    <a href="https://app.example.com/start" class="button">Get started</a>
+    ```
+
+    ## Fix
+    Run `ctamap instrument` (the pre-commit hook `ctamap-instrument` does it on commit):
+    ```html
+    <a href="https://app.example.com/start?utm_source=newsletter&amp;utm_medium=email&amp;utm_campaign=welcome&amp;utm_content=welcome.get-started&amp;cta_id=welcome.get-started"
+       class="button">Get started</a>
+    ```
+    """
+    required = required_params(ctx)
+    for cta in ctx.ctas():
+        if not cta.tracked:
+            continue
+        present = {p.name for p in _params(ctx, cta)}
+        missing = [name for name in required if name not in present]
+        if missing:
+            yield ctx.at(
+                cta.link, f"{describe(cta)} is not instrumented: missing {', '.join(missing)}"
+            )
+
+
+def _literal(value: str) -> bool:
+    return "{" not in value
+
+
+@rule("T002", "utm-style", Severity.WARNING)
+def utm_style(ctx: Context) -> Iterator[Hit]:
+    """A UTM value off house style, off the configured policy, or differing within a template.
+
+    ## What it does
+    Checks every `utm_*` value written in a template (values that are template expressions are
+    skipped):
+    - house style: lowercase letters, digits, `.`, `_`, `-`; no spaces or capitals;
+    - policy: `utm_source`, `utm_medium` and `utm_campaign` equal the `[utm]` value when the
+      policy gives a fixed one (no `{placeholder}`);
+    - consistency: `utm_source`, `utm_medium` and `utm_campaign` have one value across all
+      links of a template (the value most links use is taken as intended).
+
+    ## Why it matters
+    Analytics tools treat `Email`, `email` and `e-mail` as three channels, and one campaign
+    split over two `utm_campaign` spellings is reported as two half-campaigns.
+
+    ## Example
+    ```html
+    <a href="https://www.example.com/a?utm_medium=Email&amp;utm_campaign=spring">A</a>
+    <a href="https://www.example.com/b?utm_medium=email&amp;utm_campaign=spring-sale">B</a>
+    ```
+
+    ## Fix
+    Use the policy's values everywhere (or let `ctamap instrument` with
+    `existing = "override"` rewrite them):
+    ```html
+    <a href="https://www.example.com/a?utm_medium=email&amp;utm_campaign=spring">A</a>
+    <a href="https://www.example.com/b?utm_medium=email&amp;utm_campaign=spring">B</a>
+    ```
+    """
+    if ctx.template.is_text:
+        return  # any tracking parameter in a text version is V001
+    policy = {
+        "utm_source": ctx.config.utm.source,
+        "utm_medium": ctx.config.utm.medium,
+        "utm_campaign": ctx.config.utm.campaign.replace("{campaign}", ctx.config.campaign)
+        if ctx.config.campaign
+        else ctx.config.utm.campaign,
+    }
+    found: list[tuple[Cta, Param]] = []
+    for cta in ctx.ctas():
+        found.extend(
+            (cta, p) for p in _params(ctx, cta) if p.name.startswith("utm_") and not p.templated
+        )
+    reported: set[tuple[int, str]] = set()
+
+    def hit(cta: Cta, param: Param, problem: str) -> Iterator[Hit]:
+        key = (cta.link.start, param.name)
+        if key not in reported:
+            reported.add(key)
+            yield ctx.at(cta.link, f"{describe(cta)}: {param.name}={param.value!r} {problem}")
+
+    for cta, param in found:
+        if not _HOUSE_STYLE.fullmatch(param.value):
+            yield from hit(cta, param, "is not house style (lowercase, [a-z0-9._-], no spaces)")
+        elif (
+            param.name in policy
+            and _literal(policy[param.name])
+            and param.value != policy[param.name]
+        ):
+            yield from hit(cta, param, f"differs from the policy value {policy[param.name]!r}")
+    for name in _PER_TEMPLATE:
+        values = Counter(p.value for _, p in found if p.name == name)
+        if len(values) < 2:
+            continue
+        usual = values.most_common(1)[0][0]
+        for cta, param in found:
+            if param.name == name and param.value != usual:
+                yield from hit(cta, param, f"differs from {usual!r} used by the other links")
+
+
+@rule("T003", "duplicate-link-id", Severity.ERROR)
+def duplicate_link_id(ctx: Context) -> Iterator[Hit]:
+    """One link ID on two different CTAs, in one template or across templates.
+
+    ## What it does
+    Flags a link ID (the `link_id_param` value, default `cta_id`) used by a second CTA of the
+    same template, or already used by another audited template. The first use (in path order)
+    keeps it; later uses are reported. A VML button and its `<a>` twin are one CTA and share
+    one ID by design.
+
+    ## Why it matters
+    Clicks are joined to CTAs by link ID. Two CTAs with one ID merge their clicks: the report
+    credits the header logo with the hero button's clicks, and nobody can tell.
+
+    ## Example
+    ```html
+    <a href="https://www.example.com/a?cta_id=welcome.start">Start</a>
+    <a href="https://www.example.com/b?cta_id=welcome.start">Pricing</a>
+    ```
+
+    ## Fix
+    Give each CTA its own ID: remove the copied parameter and run `ctamap instrument`, which
+    allocates unique IDs and records them in the link map.
+    """
+    if ctx.template.is_text:
+        return
+    seen: dict[str, Cta] = {}
+    owners = ctx.project.link_id_owners()
+    for cta in ctx.ctas():
+        for param in _params(ctx, cta):
+            if param.name != ctx.config.link_id_param or param.templated or not param.value:
+                continue
+            first = seen.setdefault(param.value, cta)
+            owner = owners.get(param.value, ctx.file.display)
+            if first is not cta:
+                yield ctx.at(
+                    cta.link,
+                    f"{describe(cta)} reuses link ID {param.value!r} of "
+                    f"{describe(first)} (line {first.link.line})",
+                )
+            elif owner != ctx.file.display:
+                yield ctx.at(
+                    cta.link,
+                    f"{describe(cta)} reuses link ID {param.value!r} already used in {owner}",
+                )
+
+
+@rule("T004", "vml-twin-mismatch", Severity.ERROR)
+def vml_twin_mismatch(ctx: Context) -> Iterator[Hit]:
+    """A VML button and its `<a>` fallback that go to different places.
+
+    ## What it does
+    Flags an Outlook VML button (`<v:roundrect href>` inside `<!--[if mso]>`) whose `<a>` twin
+    beside it has a different destination, or the same destination with a different link ID or
+    tracking parameters.
+
+    ## Why it matters
+    Outlook readers click the VML shape, everyone else clicks the `<a>`. When they differ, one
+    audience lands somewhere else, and the clicks of one CTA are split over two IDs (or
+    attributed to the wrong CTA).
+
+    ## Example
+    ```html
+    <!--[if mso]><v:roundrect href="https://www.example.com/old-offer">…</v:roundrect><![endif]-->
+    <a href="https://www.example.com/offer" class="button">See the offer</a>
+    ```
+
+    ## Fix
+    Edit both together so they carry the same `href`:
+    ```html
+    <!--[if mso]><v:roundrect href="https://www.example.com/offer">…</v:roundrect><![endif]-->
+    <a href="https://www.example.com/offer" class="button">See the offer</a>
+    ```
+    """
+    for vml, anchor in ctx.template.mismatched_twins:
+        same_place = without_tracking(vml.url, ctx.config) == without_tracking(
+            anchor.url, ctx.config
+        )
+        what = "carry different tracking parameters" if same_place else "go to different places"
+        text = next((c.text for c in ctx.template.ctas if anchor in c.occurrences), "")
+        name = f'"{text}"' if text else "button"
+        yield ctx.at(
+            vml,
+            f"VML {name} ({vml.url.strip()}) and its <a> twin ({anchor.url.strip()}) {what}",
+        )
+
+
+@rule("T005", "third-party-tracking", Severity.WARNING)
+def third_party_tracking(ctx: Context) -> Iterator[Hit]:
+    """Tracking parameters on a link to a third-party site.
+
+    ## What it does
+    Flags links to a registrable domain outside `first_party_domains` (role `third-party`)
+    that carry `utm_*` parameters or the link ID parameter. Only checked when
+    `first_party_domains` is configured (without it every domain counts as your own).
+
+    ## Why it matters
+    UTM values and link IDs describe your campaign; sent to a partner or social network they
+    leak campaign names and audience structure, and they do nothing for your own analytics.
+
+    ## Example
+    ```html
+    <a href="https://twitter.com/example?utm_source=news&amp;utm_campaign=q3">Follow us</a>
+    ```
+
+    ## Fix
+    Remove the tracking parameters from third-party links:
+    ```html
+    <a href="https://twitter.com/example">Follow us</a>
+    ```
+    """
+    for cta in ctx.ctas("third-party"):
+        names = [p.name for p in _params(ctx, cta) if is_tracking_param(p.name, ctx.config)]
+        if names:
+            yield ctx.at(
+                cta.link,
+                f"{describe(cta)} is a third-party link carrying tracking parameters "
+                f"{', '.join(dict.fromkeys(names))}",
+            )
+
+
+# Roles that compete for the reader's click (unsubscribe, mailto and the like do not).
+_CLICK_ROLES = ("cta", "dynamic", "third-party")
+
+
+@rule("T006", "too-many-ctas", Severity.NOTICE)
+def too_many_ctas(ctx: Context) -> Iterator[Hit]:
+    """More CTAs in one template than `[audit] max_ctas` (default 25).
+
+    ## What it does
+    Counts the CTAs of an HTML template that compete for the reader's click (roles `cta`,
+    `dynamic`, `third-party`; a VML button and its `<a>` twin count once) and reports the
+    first CTA over the limit.
+
+    ## Why it matters
+    Every extra link dilutes the clicks of the one that matters; long link lists also look like
+    spam to filters and make per-CTA click reports hard to read.
+
+    ## Example
+    A newsletter with 40 links: header navigation, 30 article links, footer navigation and
+    social icons.
+
+    ## Fix
+    Cut links that nobody clicks (the click report shows which), merge duplicates, or raise
+    `max_ctas` in `[audit]` for templates that are meant to be link lists.
+    """
+    if ctx.template.is_text:
+        return
+    limit = ctx.config.audit.max_ctas
+    counted = list(ctx.ctas(*_CLICK_ROLES))
+    if len(counted) > limit:
+        cta = counted[limit]
+        yield ctx.at(
+            cta.link,
+            f"{describe(cta)} is CTA {limit + 1} of {len(counted)}, over max_ctas = {limit}",
+        )
