@@ -22,14 +22,16 @@ from ctamap.source import TemplateSyntaxError
 from ctamap.walk import TemplateFile
 
 
-def _check_code(entry: str, where: str) -> str:
+def _check_code(entry: str, where: str, path: str | None = None) -> str:
     """An upper-cased code or code prefix (`L`, `L00`, `L006`, `ALL`), or a ConfigError."""
     code = entry.strip().upper()
     if code == "ALL" or (any(known.startswith(code) for known in RULES) and code):
         return code
     close = difflib.get_close_matches(code, list(RULES), n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    raise ConfigError(f"{where}: unknown rule code '{entry}'{hint}; `ctamap rules` lists them")
+    raise ConfigError(
+        f"{where}: unknown rule code '{entry}'{hint}; `ctamap rules` lists them", path=path
+    )
 
 
 def _specificity(code: str, patterns: Iterable[str]) -> int:
@@ -62,16 +64,28 @@ class Selection:
     ) -> Selection:
         """Command-line `--select` replaces the config's; `--ignore` adds to it."""
         audit = config.audit
-        chosen = select if select else audit.select or ("ALL",)
+        origin = None if config.origin == "defaults" else config.origin
+        if select:
+            chosen = tuple(_check_code(c, "--select") for c in select)
+        else:
+            chosen = tuple(_check_code(c, "audit.select", origin) for c in audit.select)
         return cls(
-            select=tuple(_check_code(c, "select") for c in chosen),
-            ignore=tuple(_check_code(c, "ignore") for c in (*audit.ignore, *ignore)),
+            select=chosen or ("ALL",),
+            ignore=(
+                *(_check_code(c, "audit.ignore", origin) for c in audit.ignore),
+                *(_check_code(c, "--ignore") for c in ignore),
+            ),
             per_file=tuple(
-                (glob, tuple(_check_code(c, f"per_file_ignores '{glob}'") for c in codes))
+                (
+                    glob,
+                    tuple(
+                        _check_code(c, f"audit.per_file_ignores '{glob}'", origin) for c in codes
+                    ),
+                )
                 for glob, codes in audit.per_file_ignores.items()
             ),
             severity=tuple(
-                (_check_code(code, "severity"), Severity(level))
+                (_check_code(code, "audit.severity", origin), Severity(level))
                 for code, level in audit.severity.items()
             ),
             root=config.root,
