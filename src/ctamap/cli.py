@@ -2,16 +2,68 @@
 
 from __future__ import annotations
 
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
 import typer
 
 from ctamap import __version__
+from ctamap.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CtamapError
 
 app = typer.Typer(
     name="ctamap",
     help="Inventory, audit and instrument the links in email templates; join click logs to them.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
+
+# Options shared by several commands, declared once.
+PathsArg = Annotated[
+    list[Path], typer.Argument(help="Template files or folders (walked with the configured globs).")
+]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="Config file (wins over discovered ones).")
+]
+MapOpt = Annotated[
+    Path | None, typer.Option("--map", help="Link map file (default: link_map from the config).")
+]
+CampaignOpt = Annotated[
+    str, typer.Option("--campaign", help="Value for {campaign} in UTM values (lowercase).")
+]
+ExitZeroOpt = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when findings.")]
+
+_DEBUG = False
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def handles_errors(command: F) -> F:
+    """Print user errors as one line and exit 2; a traceback only with --debug."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except CtamapError as error:
+            _say(f"error: {error}")
+            raise typer.Exit(EXIT_ERROR) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as error:  # a bug: say so, keep the exit code contract
+            if _DEBUG:
+                traceback.print_exc()
+            _say(f"internal error: {type(error).__name__}: {error} (rerun with --debug)")
+            raise typer.Exit(EXIT_ERROR) from None
+
+    return run  # type: ignore[return-value]
 
 
 def _version(value: bool) -> None:
@@ -22,9 +74,101 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Tracebacks for internal errors.")] = False,
 ) -> None:
     """ctamap command-line tool."""
+    global _DEBUG
+    _DEBUG = debug
+
+
+def _config(path: Path | None) -> Any:
+    from ctamap.config import load
+
+    return load(path)
+
+
+def _report_errors(errors: tuple[CtamapError, ...]) -> int:
+    for error in errors:
+        _say(f"error: {error}")
+    return EXIT_ERROR if errors else EXIT_OK
+
+
+@app.command()
+@handles_errors
+def inventory(
+    paths: PathsArg,
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, json or csv.", case_sensitive=False)
+    ] = "table",
+    config: ConfigOpt = None,
+    map_path: MapOpt = None,
+    campaign: CampaignOpt = "",
+) -> None:
+    """List every link: template, line, ID, kind, role, text, destination, tracked."""
+    from ctamap.inventory import FORMATS
+    from ctamap.workspace import open_workspace
+
+    if fmt not in FORMATS:
+        raise CtamapError(f"--format must be one of {', '.join(FORMATS)}, got '{fmt}'")
+    workspace = open_workspace(paths, _config(config), map_path=map_path, campaign=campaign)
+    sys.stdout.write(FORMATS[fmt](workspace))
+    raise typer.Exit(_report_errors(workspace.errors))
+
+
+@app.command()
+@handles_errors
+def instrument(
+    paths: PathsArg,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Write a mirrored tree here instead.")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if anything would change.")
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print a unified diff of the changes.")
+    ] = False,
+    config: ConfigOpt = None,
+    map_path: MapOpt = None,
+    map_format: Annotated[
+        str, typer.Option("--map-format", help="json (default) or csv.")
+    ] = "json",
+    campaign: CampaignOpt = "",
+) -> None:
+    """Add UTM parameters and the link ID to tracked links and the open pixel to documents."""
+    from ctamap.config import check_utm_value
+    from ctamap.workspace import instrument as run
+    from ctamap.workspace import open_workspace
+
+    if map_format not in ("json", "csv"):
+        raise CtamapError(f"--map-format must be json or csv, got '{map_format}'")
+    if campaign:
+        check_utm_value("--campaign", campaign)
+    workspace = open_workspace(paths, _config(config), map_path=map_path, campaign=campaign)
+    result = run(workspace, out_dir=out_dir, check=check, map_format=map_format)
+    if diff:
+        sys.stdout.write(result.diff)
+    verb = "would change" if check else "instrumented"
+    for path in result.changed:
+        _say(f"{verb}: {path}")
+    if result.map_changed:
+        _say(f"{'would update' if check else 'updated'} link map: {workspace.map_path}")
+    status = _report_errors(workspace.errors + result.errors)
+    if status == EXIT_OK and check and (result.changed or result.map_changed):
+        status = EXIT_FINDINGS
+    raise typer.Exit(status)
+
+
+@app.command("config")
+@handles_errors
+def show_config(config: ConfigOpt = None) -> None:
+    """Print the effective config and where it came from."""
+    from ctamap.config import describe
+
+    typer.echo(describe(_config(config)))
 
 
 def main() -> None:
