@@ -11,8 +11,8 @@ import html
 import os
 import re
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ctamap.classify import Cta, Template
@@ -20,6 +20,7 @@ from ctamap.config import Config, check_utm_value
 from ctamap.errors import CtamapError
 from ctamap.ids import LinkMap, LinkMapEntry, Occurrence, assign, base_url
 from ctamap.scan import Link
+from ctamap.source import line_starts
 from ctamap.urls import set_params
 
 _NEEDS_QUOTES = re.compile(r"[\s\"'=<>`&]")
@@ -138,9 +139,9 @@ def plan_template(
 ) -> TemplatePlan:
     source = template.scan.source
     managed = managed_params(config)
-    replace = {config.link_id_param}
+    replaced = {config.link_id_param}
     if config.utm.existing == "override":
-        replace |= managed
+        replaced |= managed
     separator = _document_separator(template)
     edits: list[Edit] = []
     entries: list[LinkMapEntry] = []
@@ -154,7 +155,7 @@ def plan_template(
                 new_raw = set_params(
                     span.value,
                     params,
-                    replace=replace,
+                    replace=replaced,
                     masked=source.masked[span.value_start : span.value_end],
                     default_separator=separator,
                 )
@@ -164,7 +165,33 @@ def plan_template(
         entries.append(_entry(key, cta, link_id, tracked_url, managed))
     if (pixel := _pixel_edit(template, config)) is not None:
         edits.append(pixel)
+    if edits:
+        # The map records where each link stands in the file as written, so that a second run
+        # over the instrumented file yields the same map.
+        position = _positions_after(source.text, edits)
+        entries = [
+            replace(e, occurrences=tuple(position(o) for o in e.occurrences)) for e in entries
+        ]
     return TemplatePlan(key, template, tuple(ids), tuple(entries), tuple(edits))
+
+
+def _positions_after(text: str, edits: Sequence[Edit]) -> Callable[[Occurrence], Occurrence]:
+    """Maps an occurrence's (line, column) in `text` to where it stands after `edits`."""
+    starts = line_starts(text)
+    ordered = sorted(edits, key=lambda e: e.start)
+
+    def moved(occurrence: Occurrence) -> Occurrence:
+        offset = starts[occurrence.line - 1] + occurrence.column - 1
+        line_start = starts[occurrence.line - 1]
+        # Edits never add newlines, so only same-line edits before the link move its column.
+        shift = sum(
+            len(e.replacement) - (e.end - e.start)
+            for e in ordered
+            if line_start <= e.start and e.end <= offset
+        )
+        return replace(occurrence, column=occurrence.column + shift)
+
+    return moved
 
 
 def _entry(

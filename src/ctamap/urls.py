@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from html.entities import html5
 from urllib.parse import unquote_plus
 
+_FRAGMENT = re.compile(r"(?<!&)#")  # not the `#` of a numeric entity such as `&#38;`
 _SEPARATOR = re.compile(r"&amp;|&#0*38;|&#x0*26;|&", re.I)
 # Entity names a browser decodes even without a `;` (`&copy=1` reads as `©=1` in text).
 _LEGACY_ENTITIES = tuple(sorted({name for name in html5 if not name.endswith(";")}, key=len))
@@ -48,8 +49,8 @@ def layout(raw: str, masked: str | None = None, default_separator: str = "&amp;"
     """Split a raw URL into query parameters; `masked` hides template tags (same length).
     The separator style is the URL's own, else `default_separator` (the document's)."""
     masked = raw if masked is None else masked
-    hash_at = masked.find("#")
-    query_end = hash_at if hash_at >= 0 else len(raw)
+    fragment = _FRAGMENT.search(masked)
+    query_end = fragment.start() if fragment else len(raw)
     question = masked.find("?", 0, query_end)
     if question < 0:
         return QueryLayout(-1, query_end, (), default_separator)
