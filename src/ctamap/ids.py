@@ -231,6 +231,15 @@ def assign(
                     ids[i] = candidate
                     del free[candidate]
                     break
+                if (
+                    candidate == written
+                    and written.startswith(prefix + ".")
+                    and (written not in claims.used)
+                ):
+                    # Instrumented before, map lost or not committed: the href still knows.
+                    ids[i] = written
+                    claims.used.add(written)
+                    break
         # 2. The same destination and text, then the same destination, then the same text.
         matchers: tuple[Callable[[Cta, LinkMapEntry], bool], ...] = (
             lambda c, e: e.url == base_url(c.url, managed) and e.text == c.text,

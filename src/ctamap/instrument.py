@@ -211,10 +211,11 @@ def _entry(
     )
 
 
-def template_key(path: Path, root: Path) -> str:
-    """A template's name in the link map: relative to the project root when below it."""
+def template_key(path: Path, root: Path, map_folder: Path) -> str:
+    """A template's name in the link map: relative to the project root when below it, else to
+    the map's folder, else to the current folder; absolute as a last resort."""
     resolved = path.resolve()
-    for base in (root.resolve(), Path.cwd().resolve()):
+    for base in (root.resolve(), map_folder.resolve(), Path.cwd().resolve()):
         try:
             return resolved.relative_to(base).as_posix()
         except ValueError:

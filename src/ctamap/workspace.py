@@ -56,7 +56,7 @@ def open_workspace(
     location = map_location(config, map_path)
     linkmap = read_linkmap(location)
     loaded = load(collect(paths, config), config)
-    keyed = [(template_key(f.path, config.root), t) for f, t in loaded.templates]
+    keyed = [(template_key(f.path, config.root, location.parent), t) for f, t in loaded.templates]
     plans = plan_all(keyed, linkmap, config, campaign or config.campaign)
     return Workspace(
         config=config,
