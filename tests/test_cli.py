@@ -71,7 +71,9 @@ def test_diff_shows_only_changed_lines(campaign: Path) -> None:
 def test_out_dir_mirrors_the_tree_and_leaves_sources(campaign: Path, tmp_path: Path) -> None:
     before = (campaign / "welcome.html").read_bytes()
     out = tmp_path / "out"
-    result = runner.invoke(app, ["instrument", str(campaign), "--out-dir", str(out)])
+    result = runner.invoke(
+        app, ["instrument", str(campaign), "--out-dir", str(out), "--map", str(out / "map.json")]
+    )
     assert result.exit_code == EXIT_OK, result.output
     assert (campaign / "welcome.html").read_bytes() == before
     assert "cta_id=welcome.get-started" in (out / "welcome.html").read_text()
@@ -118,7 +120,17 @@ def test_config_typo_is_exit_2_with_did_you_mean(campaign: Path) -> None:
 
 
 def test_bad_utm_value_is_a_config_error(campaign: Path) -> None:
-    result = runner.invoke(app, ["instrument", str(campaign), "--campaign", "Spring Sale"])
+    result = runner.invoke(
+        app,
+        [
+            "instrument",
+            str(campaign),
+            "--campaign",
+            "Spring Sale",
+            "--map",
+            str(campaign / "m.json"),
+        ],
+    )
     assert result.exit_code == EXIT_ERROR
     assert "not house style" in result.output
 
