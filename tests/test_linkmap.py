@@ -118,3 +118,12 @@ def test_csv_map_format(tmp_path: Path) -> None:
     lines = (tmp_path / "map.csv").read_text().splitlines()
     assert lines[0] == "id,template,text,kind,role,url,tracked_url,tracked,status"
     assert lines[1].startswith("welcome.alpha,welcome.html,Alpha,text,cta,https://example.com/a,")
+
+
+def test_identical_ctas_keep_their_ids_in_document_order(tmp_path: Path) -> None:
+    icons = "".join(f'<a href="#"><img src="i{n}.png"></a>\n' for n in range(12))
+    page = f"<html><body>\n{icons}</body></html>\n"
+    _run(tmp_path, page)
+    first = (tmp_path / "map.json").read_bytes()
+    _run(tmp_path, page)
+    assert (tmp_path / "map.json").read_bytes() == first

@@ -221,7 +221,9 @@ def assign(
         entries = by_template.get(key, [])
         prefix = _prefix_for(key, template.is_text, entries, claims)
         ids: list[str | None] = [None] * len(template.ctas)
-        free = {e.id: e for e in entries}
+        # Candidates in document order, so that identical CTAs (twelve `href="#"` icons) map
+        # back to the entries they had, in the order they had them.
+        free = {e.id: e for e in sorted(entries, key=_document_order)}
         # 1. The ID already written into the href, or the `data-cta` one, when the map has it.
         for i, cta in enumerate(template.ctas):
             written = dict(params_of(cta.url)).get(link_id_param, "")
@@ -259,6 +261,11 @@ def assign(
             for found, cta in zip(ids, template.ctas, strict=True)
         ]
     return result
+
+
+def _document_order(entry: LinkMapEntry) -> tuple[int, int, str]:
+    first = entry.occurrences[0] if entry.occurrences else Occurrence(0, 0, "")
+    return (first.line, first.column, entry.id)
 
 
 def _prefix_for(key: str, is_text: bool, entries: list[LinkMapEntry], claims: _Claims) -> str:
