@@ -146,3 +146,14 @@ def test_config_command_shows_origin(campaign: Path) -> None:
     assert result.returncode == EXIT_OK
     assert "ctamap.toml" in result.stdout.splitlines()[0]
     assert 'first_party_domains = ["example.com"]' in result.stdout
+
+
+def test_stdin_template_is_instrumented_to_stdout(tmp_path: Path) -> None:
+    page = '<html><body><a href="https://example.com/go">Go</a></body></html>\n'
+    result = subprocess.run(
+        [sys.executable, "-m", "ctamap", "instrument", "-", "--map", str(tmp_path / "m.json")],
+        input=page, capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == EXIT_OK, result.stderr
+    assert result.stdout == page.replace("/go", "/go?utm_source=newsletter&amp;utm_medium=email"
+        "&amp;utm_campaign=stdin&amp;utm_content=stdin.go&amp;cta_id=stdin.go")  # fmt: skip

@@ -149,6 +149,7 @@ def instrument(
         check_utm_value("--campaign", campaign)
     workspace = open_workspace(paths, _config(config), map_path=map_path, campaign=campaign)
     result = run(workspace, out_dir=out_dir, check=check, map_format=map_format)
+    sys.stdout.write(result.stdout)
     if diff:
         sys.stdout.write(result.diff)
     verb = "would change" if check else "instrumented"

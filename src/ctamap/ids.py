@@ -95,7 +95,7 @@ def template_slugs(key: str, is_text: bool) -> list[str]:
         names.append(stem or "template")
     candidates = [slugify("-".join(names[-n:]), 60) for n in range(1, len(names) + 1)]
     suffix = ".txt" if is_text else ""
-    return [c + suffix for c in candidates if c]
+    return [c + suffix for c in candidates if c] or ["template" + suffix]
 
 
 def _template_prefix(entry_id: str) -> str:

@@ -13,7 +13,7 @@ from ctamap.errors import CtamapError, InputError
 from ctamap.ids import LinkMap
 from ctamap.instrument import TemplatePlan, plan_all, template_key, unified_diff, write_atomic
 from ctamap.pipeline import load
-from ctamap.walk import TemplateFile, collect
+from ctamap.walk import STDIN, TemplateFile, collect
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,10 @@ def open_workspace(
     location = map_location(config, map_path)
     linkmap = read_linkmap(location)
     loaded = load(collect(paths, config), config)
-    keyed = [(template_key(f.path, config.root, location.parent), t) for f, t in loaded.templates]
+    keyed = [
+        (f.relative if f.path == STDIN else template_key(f.path, config.root, location.parent), t)
+        for f, t in loaded.templates
+    ]
     plans = plan_all(keyed, linkmap, config, campaign or config.campaign)
     return Workspace(
         config=config,
@@ -74,6 +77,7 @@ class InstrumentResult:
     map_changed: bool
     diff: str
     errors: tuple[CtamapError, ...] = ()  # files that could not be written
+    stdout: str = ""  # the instrumented template read from standard input
 
 
 def instrument(
@@ -87,6 +91,7 @@ def instrument(
     changed: list[str] = []
     diffs: list[str] = []
     errors: list[CtamapError] = []
+    stdout = ""
     for file, plan in zip(workspace.files, workspace.plans, strict=True):
         # Text versions are never written: their plans carry no edits by construction.
         new_text = plan.new_text
@@ -95,6 +100,9 @@ def instrument(
             changed.append(file.display if out_dir is None else shown.as_posix())
             diffs.append(unified_diff(file.display, plan.text, new_text))
         if check:
+            continue
+        if file.path == STDIN:  # the instrumented template goes to standard output
+            stdout += new_text
             continue
         try:
             if out_dir is not None:
@@ -113,4 +121,4 @@ def instrument(
         diffs.append(unified_diff(str(workspace.map_path), old_map, new_map))
     if map_changed and not check:
         write_atomic(workspace.map_path, new_map)
-    return InstrumentResult(tuple(changed), map_changed, "".join(diffs), tuple(errors))
+    return InstrumentResult(tuple(changed), map_changed, "".join(diffs), tuple(errors), stdout)
