@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	rm -rf build/demo && mkdir -p build/demo
-	$(BIN)/ctamap inventory fixtures/campaign
+	$(BIN)/ctamap inventory fixtures/campaign --config fixtures/campaign/ctamap.toml
 	$(BIN)/ctamap instrument fixtures/campaign --config fixtures/campaign/ctamap.toml \
 		--out-dir build/demo --map build/demo/ctamap.linkmap.json --diff
 	@echo "instrumented copy and link map written under build/demo/"

@@ -197,11 +197,37 @@ def audit(
     *,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] = (),
+    map_path: Path | None = None,
 ) -> AuditResult:
     """Audit `files` under `config`: every readable file is audited even when others fail."""
+    from ctamap.instrument import plan_all, template_key
+    from ctamap.walk import STDIN
+    from ctamap.workspace import map_location, read_linkmap
+
     selection = Selection.resolve(config, select, ignore)
+    location = map_location(config, map_path)
+    linkmap = read_linkmap(location)
     loaded = pipeline.load(files, config)
-    project = Project(config, loaded.templates, Classifier(config))
+    # The same plans `instrument` would apply: T001 and P001 report exactly what it would change.
+    keys = {
+        file: file.relative
+        if file.path == STDIN
+        else template_key(file.path, config.root, location.parent)
+        for file, _ in loaded.templates
+    }
+    plans = plan_all(
+        [(keys[file], template) for file, template in loaded.templates],
+        linkmap,
+        config,
+        config.campaign,
+    )
+    project = Project(
+        config,
+        loaded.templates,
+        Classifier(config),
+        plans={file: plan for (file, _), plan in zip(loaded.templates, plans, strict=True)},
+        linkmap=linkmap,
+    )
     findings: list[Finding] = []
     for file, template in loaded.templates:
         findings.extend(audit_template(Context(file, template, project), selection))
@@ -247,17 +273,15 @@ def collect(paths: Sequence[Path], config: Config) -> tuple[list[TemplateFile], 
 
 def run(
     paths: Sequence[Path],
-    config_path: Path | None = None,
+    config: Config,
     *,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] = (),
+    map_path: Path | None = None,
 ) -> AuditResult:
-    """`ctamap audit`: load the config, collect the templates, audit them."""
-    from ctamap import config as configuration
-
-    config = configuration.load(config_path)
+    """`ctamap audit`: collect the templates named by `paths` and audit them."""
     files, missing = collect(paths, config)
-    result = audit(files, config, select=select, ignore=ignore)
+    result = audit(files, config, select=select, ignore=ignore, map_path=map_path)
     if not missing:
         return result
     return replace(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
+import traceback
 from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -18,7 +19,51 @@ app = typer.Typer(
     help="Inventory, audit and instrument the links in email templates; join click logs to them.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
+
+# Options shared by several commands, declared once.
+PathsArg = Annotated[
+    list[Path], typer.Argument(help="Template files or folders (walked with the configured globs).")
+]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="Config file (wins over discovered ones).")
+]
+MapOpt = Annotated[
+    Path | None, typer.Option("--map", help="Link map file (default: link_map from the config).")
+]
+CampaignOpt = Annotated[
+    str, typer.Option("--campaign", help="Value for {campaign} in UTM values (lowercase).")
+]
+ExitZeroOpt = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when findings.")]
+
+_DEBUG = False
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def handles_errors(command: F) -> F:
+    """Print user errors as one line and exit 2; a traceback only with --debug."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except CtamapError as error:
+            _say(f"error: {error}")
+            raise typer.Exit(EXIT_ERROR) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as error:  # a bug: say so, keep the exit code contract
+            if _DEBUG:
+                traceback.print_exc()
+            _say(f"internal error: {type(error).__name__}: {error} (rerun with --debug)")
+            raise typer.Exit(EXIT_ERROR) from None
+
+    return run  # type: ignore[return-value]
 
 
 def _version(value: bool) -> None:
@@ -29,46 +74,102 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Tracebacks for internal errors.")] = False,
 ) -> None:
     """ctamap command-line tool."""
+    global _DEBUG
+    _DEBUG = debug
 
 
-# -- Options shared by several commands, declared once ------------------------------------------
+def _config(path: Path | None) -> Any:
+    from ctamap.config import load
 
-Paths = Annotated[
-    list[Path],
-    typer.Argument(help="Template files or folders (folders: walked with the configured globs)."),
-]
-ConfigFile = Annotated[
-    Path | None,
-    typer.Option("--config", help="Config file (default: discovered from the current folder)."),
-]
-ExitZero = Annotated[
-    bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings (errors still 2).")
-]
-Debug = Annotated[bool, typer.Option("--debug", help="Show a traceback for unexpected errors.")]
-
-T = TypeVar("T")
+    return load(path)
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"ctamap: {message}", err=True)
-    raise typer.Exit(EXIT_ERROR)
+def _report_errors(errors: tuple[CtamapError, ...]) -> int:
+    for error in errors:
+        _say(f"error: {error}")
+    return EXIT_ERROR if errors else EXIT_OK
 
 
-def _guard(debug: bool, run: Callable[[], T]) -> T:
-    """Errors a user can cause are one line on stderr and exit 2; bugs too, unless --debug."""
-    try:
-        return run()
-    except CtamapError as error:
-        _fail(str(error))
-    except (typer.Exit, KeyboardInterrupt):
-        raise
-    except Exception as error:  # a bug: say so in one line unless asked for the traceback
-        if debug:
-            raise
-        _fail(f"internal error: {type(error).__name__}: {error} (run with --debug for details)")
+@app.command()
+@handles_errors
+def inventory(
+    paths: PathsArg,
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, json or csv.", case_sensitive=False)
+    ] = "table",
+    config: ConfigOpt = None,
+    map_path: MapOpt = None,
+    campaign: CampaignOpt = "",
+) -> None:
+    """List every link: template, line, ID, kind, role, text, destination, tracked."""
+    from ctamap.inventory import FORMATS
+    from ctamap.workspace import open_workspace
+
+    if fmt not in FORMATS:
+        raise CtamapError(f"--format must be one of {', '.join(FORMATS)}, got '{fmt}'")
+    workspace = open_workspace(paths, _config(config), map_path=map_path, campaign=campaign)
+    sys.stdout.write(FORMATS[fmt](workspace))
+    raise typer.Exit(_report_errors(workspace.errors))
+
+
+@app.command()
+@handles_errors
+def instrument(
+    paths: PathsArg,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Write a mirrored tree here instead.")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if anything would change.")
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print a unified diff of the changes.")
+    ] = False,
+    config: ConfigOpt = None,
+    map_path: MapOpt = None,
+    map_format: Annotated[
+        str, typer.Option("--map-format", help="json (default) or csv.")
+    ] = "json",
+    campaign: CampaignOpt = "",
+) -> None:
+    """Add UTM parameters and the link ID to tracked links and the open pixel to documents."""
+    from ctamap.config import check_utm_value
+    from ctamap.workspace import instrument as run
+    from ctamap.workspace import open_workspace
+
+    if map_format not in ("json", "csv"):
+        raise CtamapError(f"--map-format must be json or csv, got '{map_format}'")
+    if campaign:
+        check_utm_value("--campaign", campaign)
+    workspace = open_workspace(paths, _config(config), map_path=map_path, campaign=campaign)
+    result = run(workspace, out_dir=out_dir, check=check, map_format=map_format)
+    sys.stdout.write(result.stdout)
+    if diff:
+        sys.stdout.write(result.diff)
+    verb = "would change" if check else "instrumented"
+    for path in result.changed:
+        _say(f"{verb}: {path}")
+    if result.map_changed:
+        _say(f"{'would update' if check else 'updated'} link map: {workspace.map_path}")
+    status = _report_errors(workspace.errors + result.errors)
+    if status == EXIT_OK and check and (result.changed or result.map_changed):
+        status = EXIT_FINDINGS
+    raise typer.Exit(status)
+
+
+@app.command("config")
+@handles_errors
+def show_config(config: ConfigOpt = None) -> None:
+    """Print the effective config and where it came from."""
+    from ctamap.config import describe
+
+    typer.echo(describe(_config(config)))
 
 
 def _codes(values: list[str] | None) -> list[str]:
@@ -76,13 +177,11 @@ def _codes(values: list[str] | None) -> list[str]:
     return [code.strip() for value in values or [] for code in value.split(",") if code.strip()]
 
 
-# -- audit ----------------------------------------------------------------------------------------
-
-
 @app.command()
+@handles_errors
 def audit(
-    paths: Paths,
-    format: Annotated[
+    paths: PathsArg,
+    fmt: Annotated[
         str | None,
         typer.Option(
             "--format",
@@ -102,46 +201,46 @@ def audit(
         list[str] | None,
         typer.Option("--ignore", help="Skip these codes or prefixes (adds to config ignore)."),
     ] = None,
-    config: ConfigFile = None,
-    exit_zero: ExitZero = False,
-    debug: Debug = False,
+    config: ConfigOpt = None,
+    map_path: MapOpt = None,
+    exit_zero: ExitZeroOpt = False,
 ) -> None:
     """Report link, tracking, text-version, pixel and template-syntax problems."""
+    import os
+
     from ctamap import audit as auditing
     from ctamap.output import FORMATTERS
     from ctamap.output.text import summary
 
-    chosen = format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     if chosen not in FORMATTERS:
-        _fail(f"unknown --format '{chosen}': choose one of {', '.join(FORMATTERS)}")
-    result = _guard(
-        debug,
-        lambda: auditing.run(paths, config, select=_codes(select), ignore=_codes(ignore)),
+        raise CtamapError(f"--format must be one of {', '.join(FORMATTERS)}, got '{chosen}'")
+    result = auditing.run(
+        paths, _config(config), select=_codes(select), ignore=_codes(ignore), map_path=map_path
     )
-    for error in result.errors:
-        typer.echo(f"ctamap: {error}", err=True)
+    _report_errors(result.errors)
     report = FORMATTERS[chosen](result)
-    if output_file is not None:
+    if output_file is None:
+        sys.stdout.write(report)
+        sys.stdout.flush()
+    else:
         try:
             output_file.write_text(report, encoding="utf-8")
         except OSError as error:
-            _fail(f"{output_file}: cannot write: {error.strerror}")
-    else:
-        sys.stdout.write(report)
-        sys.stdout.flush()
-    typer.echo(summary(result), err=True)
-    code = result.exit_code
-    raise typer.Exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
-
-
-# -- rules ----------------------------------------------------------------------------------------
+            raise CtamapError(f"cannot write: {error.strerror}", path=str(output_file)) from None
+    _say(summary(result))
+    status = result.exit_code
+    raise typer.Exit(EXIT_OK if exit_zero and status == EXIT_FINDINGS else status)
 
 
 @app.command()
+@handles_errors
 def rules(
     code: Annotated[str | None, typer.Argument(help="A rule code, e.g. L006.")] = None,
 ) -> None:
     """List the audit rules, or explain one."""
+    import difflib
+
     from ctamap.rules import RULES, catalogue
 
     if code is None:
@@ -150,11 +249,9 @@ def rules(
         return
     found = RULES.get(code.strip().upper())
     if found is None:
-        import difflib
-
-        close = difflib.get_close_matches(code.upper(), list(RULES), n=1)
+        close = difflib.get_close_matches(code.strip().upper(), list(RULES), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        _fail(f"no rule {code}{hint}; `ctamap rules` lists them")
+        raise CtamapError(f"no rule '{code}'{hint}; `ctamap rules` lists them")
     typer.echo(f"{found.code} {found.name} (default severity: {found.severity.value})\n")
     typer.echo(found.doc)
 

@@ -276,8 +276,10 @@ def _text_links(source: Source) -> list[Link]:
     links: list[Link] = []
     for start, end in sorted(found):
         line, column = source.position(start)
-        label_match = _LABEL.search(masked[max(0, start - 200) : start].replace(FILLER, " "))
-        label = _label(label_match.group(1)) if label_match else ""
+        before = masked[max(0, start - 200) : start].replace(FILLER, " ")
+        label_match = _LABEL.search(before)
+        # `Label ( url )`, else the words before a bare URL on its line (`Read the guide: url`).
+        label = _label(label_match.group(1) if label_match else before.rsplit("\n", 1)[-1])
         href = Attribute("href", text[start:end], start, end, "")
         links.append(
             Link(
@@ -299,7 +301,7 @@ def _text_links(source: Source) -> list[Link]:
 
 def _label(before: str) -> str:
     """The few words before `( url )`: after the last sentence break on that line."""
-    tail = re.split(r"[.!?:;,*]\s", before.strip())[-1]
+    tail = re.split(r"[.!?:;,*]\s", before.strip().rstrip(":-").strip())[-1]
     words = tail.split()
     return " ".join(words[-6:])
 

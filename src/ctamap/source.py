@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -371,7 +372,7 @@ class TemplateSyntaxError(InputError):
 
 def read(path: Path, display: str, *, syntax: str, is_text: bool, max_bytes: int) -> Source:
     try:
-        data = path.read_bytes()
+        data = sys.stdin.buffer.read() if path == Path("-") else path.read_bytes()
     except OSError as error:
         raise InputError(f"cannot read: {error.strerror}", path=display) from None
     return from_text(decode(data, display, max_bytes), display, syntax=syntax, is_text=is_text)

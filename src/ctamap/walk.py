@@ -14,6 +14,8 @@ from pathlib import Path
 from ctamap.config import Config
 from ctamap.errors import InputError
 
+STDIN = Path("-")  # `-` as a PATH: one HTML template read from standard input
+
 
 @dataclass(frozen=True)
 class TemplateFile:
@@ -62,6 +64,9 @@ def collect(paths: list[Path], config: Config) -> list[TemplateFile]:
     """Every template named by `paths`, sorted, each once."""
     result: dict[Path, TemplateFile] = {}
     for given in paths:
+        if given == STDIN:
+            result[STDIN] = TemplateFile(STDIN, "-", "stdin.html", is_text=False)
+            continue
         if given.is_file():
             candidates = [(given, given.name)]
         elif given.is_dir():

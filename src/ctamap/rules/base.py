@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+# Fixes are the same `Edit` records `instrument` applies, spliced by the same function.
+from ctamap.instrument import Edit, apply_edits
+
 if TYPE_CHECKING:
     from ctamap.rules.context import Context
 
@@ -27,15 +30,6 @@ class Severity(enum.Enum):
     @property
     def fails(self) -> bool:
         return self is not Severity.NOTICE
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Replace `text[start:end]` with `replacement` (offsets into the original text)."""
-
-    start: int
-    end: int
-    replacement: str
 
 
 @dataclass(frozen=True)
@@ -100,6 +94,19 @@ class Rule:
 
 RULES: dict[str, Rule] = {}
 
+__all__ = [
+    "DOC_SECTIONS",
+    "RULES",
+    "Edit",
+    "Finding",
+    "Hit",
+    "Rule",
+    "Severity",
+    "apply_edits",
+    "catalogue",
+    "rule",
+]
+
 
 def rule(code: str, name: str, severity: Severity) -> Callable[[Check], Check]:
     """Register a check under `code`; the first docstring line is the rule's summary."""
@@ -112,21 +119,6 @@ def rule(code: str, name: str, severity: Severity) -> Callable[[Check], Check]:
         return check
 
     return register
-
-
-def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """Splice non-overlapping edits into `text`; overlapping ones are a bug, not a guess."""
-    ordered = sorted(set(edits), key=lambda e: (e.start, e.end))
-    parts: list[str] = []
-    cursor = 0
-    for edit in ordered:
-        if edit.start < cursor:
-            raise ValueError(f"overlapping edits at offset {edit.start}")
-        parts.append(text[cursor : edit.start])
-        parts.append(edit.replacement)
-        cursor = edit.end
-    parts.append(text[cursor:])
-    return "".join(parts)
 
 
 # Families in the order the design lists them; M (suppression hygiene) last.

@@ -17,6 +17,8 @@ from urllib.parse import unquote
 from ctamap.classify import Classifier, Cta, Template
 from ctamap.config import Config
 from ctamap.errors import InputError
+from ctamap.ids import LinkMap
+from ctamap.instrument import TemplatePlan
 from ctamap.rules.base import Edit, Hit
 from ctamap.scan import Link
 from ctamap.source import FILLER
@@ -108,6 +110,8 @@ class Project:
     config: Config
     templates: tuple[tuple[TemplateFile, Template], ...]
     classifier: Classifier
+    plans: Mapping[TemplateFile, TemplatePlan] = field(default_factory=dict)
+    linkmap: LinkMap = field(default_factory=LinkMap)
     _partners: dict[tuple[str, str], Template | None] = field(default_factory=dict)
     _owners: dict[str, str] | None = None
 
@@ -185,6 +189,11 @@ class Context:
     @property
     def text(self) -> str:
         return self.template.scan.source.text
+
+    @property
+    def plan(self) -> TemplatePlan | None:
+        """What `ctamap instrument` would do to this template."""
+        return self.project.plans.get(self.file)
 
     def at(self, link: Link, message: str, fixes: tuple[Edit, ...] = ()) -> Hit:
         """A hit at the start of a link's element (or of the URL, in a text template)."""

@@ -30,7 +30,8 @@ def missing_open_pixel(ctx: Context) -> Iterator[Hit]:
     ```
 
     ## Fix
-    Run `ctamap instrument`, which inserts the configured pixel right after `<body>`:
+    Run `ctamap instrument`, which inserts the configured pixel right after `<body>` (the
+    suggested fix is that insertion):
     ```html
     <body><img src="https://t.example.com/o.gif?m={{ message_id }}" width="1" height="1" alt=""
       style="display:block;border:0" data-ctamap-pixel><p>Hello</p></body>
@@ -38,7 +39,14 @@ def missing_open_pixel(ctx: Context) -> Iterator[Hit]:
     """
     scan = ctx.template.scan
     if ctx.config.pixel.url and scan.is_document and not scan.pixels:
-        yield ctx.at_offset(ctx.body_offset(), "HTML document has no open pixel")
+        # The suggested fix is the insertion `instrument` plans (same markup, same place).
+        plan = ctx.plan
+        fixes = tuple(
+            edit
+            for edit in (plan.edits if plan else ())
+            if edit.start == edit.end and "data-ctamap-pixel" in edit.replacement
+        )
+        yield ctx.at_offset(ctx.body_offset(), "HTML document has no open pixel", fixes)
 
 
 @rule("P002", "duplicate-open-pixel", Severity.ERROR)

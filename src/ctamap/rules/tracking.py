@@ -3,6 +3,7 @@ and nowhere else."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from ctamap.rules.context import (
     query_params,
     without_tracking,
 )
+from ctamap.urls import params_of
 
 _HOUSE_STYLE = re.compile(r"[a-z0-9._-]+")
 # Parameters that must agree across the links of one template (content differs per link).
@@ -25,16 +27,6 @@ _PER_TEMPLATE = ("utm_source", "utm_medium", "utm_campaign")
 
 def _params(ctx: Context, cta: Cta) -> list[Param]:
     return query_params(ctx.masked_url(cta))
-
-
-def required_params(ctx: Context) -> tuple[str, ...]:
-    """What an instrumented link carries: the UTM keys the policy sets, and the link ID."""
-    utm = ctx.config.utm
-    names = [
-        f"utm_{key}" for key in ("source", "medium", "campaign", "content", "term")
-        if getattr(utm, key)
-    ]  # fmt: skip
-    return (*names, ctx.config.link_id_param)
 
 
 @rule("T001", "not-instrumented", Severity.ERROR)
@@ -56,22 +48,38 @@ def not_instrumented(ctx: Context) -> Iterator[Hit]:
     ```
 
     ## Fix
-    Run `ctamap instrument` (the pre-commit hook `ctamap-instrument` does it on commit):
+    Run `ctamap instrument` (the pre-commit hook `ctamap-instrument` does it on commit); the
+    suggested fix is exactly the edit `instrument` makes, with the ID from the link map:
     ```html
     <a href="https://app.example.com/start?utm_source=newsletter&amp;utm_medium=email&amp;utm_campaign=welcome&amp;utm_content=welcome.get-started&amp;cta_id=welcome.get-started"
        class="button">Get started</a>
     ```
     """
-    required = required_params(ctx)
+    plan = ctx.plan
+    if plan is None:
+        return
+    # `instrument` replaces whole href values: its edit for a link starts where the value does.
+    by_start = {edit.start: edit for edit in plan.edits}
     for cta in ctx.ctas():
         if not cta.tracked:
             continue
-        present = {p.name for p in _params(ctx, cta)}
-        missing = [name for name in required if name not in present]
-        if missing:
-            yield ctx.at(
-                cta.link, f"{describe(cta)} is not instrumented: missing {', '.join(missing)}"
-            )
+        fixes = tuple(
+            by_start[o.href.value_start]
+            for o in cta.occurrences
+            if o.href is not None and o.href.value_start in by_start
+        )
+        if not fixes:
+            continue
+        before = dict(params_of(cta.url))
+        after = dict(params_of(html.unescape(fixes[0].replacement.strip("\"'"))))
+        missing = [name for name in after if name not in before]
+        changed = [
+            f"{name}={before[name]!r} (instrument writes {value!r})"
+            for name, value in after.items()
+            if name in before and before[name] != value
+        ]
+        problems = ([f"missing {', '.join(missing)}"] if missing else []) + changed
+        yield ctx.at(cta.link, f"{describe(cta)} is not instrumented: {'; '.join(problems)}", fixes)
 
 
 def _literal(value: str) -> bool:

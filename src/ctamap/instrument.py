@@ -1,0 +1,274 @@
+"""Instrumenting: the edits that add tracking to links and the open pixel, and writing them.
+
+Edits are data (`Edit(start, end, replacement)`) spliced into the original text; nothing is
+re-serialised. Files are written atomically and only when their bytes change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ctamap.classify import Cta, Template
+from ctamap.config import Config, check_utm_value
+from ctamap.errors import CtamapError
+from ctamap.ids import LinkMap, LinkMapEntry, Occurrence, assign, base_url
+from ctamap.scan import Link
+from ctamap.source import line_starts
+from ctamap.urls import set_params
+
+_NEEDS_QUOTES = re.compile(r"[\s\"'=<>`&]")
+_BARE_AMP = re.compile(r"&(?!(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#x[0-9a-fA-F]+);)")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace `text[start:end]` with `replacement`."""
+
+    start: int
+    end: int
+    replacement: str
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Splice non-overlapping edits into `text` in one pass."""
+    parts: list[str] = []
+    cursor = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if edit.start < cursor:
+            raise ValueError(f"overlapping edits at offset {edit.start}")
+        parts.append(text[cursor : edit.start])
+        parts.append(edit.replacement)
+        cursor = edit.end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+def managed_params(config: Config) -> frozenset[str]:
+    """Every query parameter ctamap writes: the link-ID one and the configured UTM ones."""
+    utm = config.utm
+    names = {f"utm_{n}" for n in ("source", "medium", "campaign", "content") if getattr(utm, n)}
+    if utm.term:
+        names.add("utm_term")
+    return frozenset({config.link_id_param, *names})
+
+
+def tracking_params(
+    config: Config, template_slug: str, link_id: str, campaign: str
+) -> list[tuple[str, str]]:
+    """The parameters a tracked link carries, in the order they are appended."""
+    values = {"template": template_slug, "link_id": link_id, "campaign": campaign or template_slug}
+    params: list[tuple[str, str]] = []
+    for name in ("source", "medium", "campaign", "content", "term"):
+        pattern = getattr(config.utm, name)
+        if pattern:
+            value = pattern.format(**values)
+            check_utm_value(f"utm.{name}", value)
+            params.append((f"utm_{name}", value))
+    params.append((config.link_id_param, link_id))
+    return params
+
+
+@dataclass(frozen=True)
+class TemplatePlan:
+    """What instrumenting one template would do, and the link-map entries it yields."""
+
+    key: str  # the template's path in the link map
+    template: Template
+    ids: tuple[str, ...]  # one per CTA
+    entries: tuple[LinkMapEntry, ...]
+    edits: tuple[Edit, ...]
+
+    @property
+    def text(self) -> str:
+        return self.template.scan.source.text
+
+    @property
+    def new_text(self) -> str:
+        return apply_edits(self.text, self.edits) if self.edits else self.text
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.edits) and self.new_text != self.text
+
+
+def _document_separator(template: Template) -> str:
+    """The author's habit across the document: `&amp;` unless they write bare `&`."""
+    raws = [o.raw for cta in template.ctas for o in cta.occurrences]
+    if any("&amp;" in r.lower() for r in raws):
+        return "&amp;"
+    return "&" if any(_BARE_AMP.search(r) for r in raws) else "&amp;"
+
+
+def _link_edit(link: Link, new_raw: str) -> Edit | None:
+    href = link.href
+    if href is None or new_raw == href.value:
+        return None
+    if href.quote:
+        return Edit(href.value_start, href.value_end, new_raw)
+    # An unquoted value that gains `&` or `=` must be quoted to stay one attribute.
+    quoted = f'"{new_raw}"' if _NEEDS_QUOTES.search(new_raw) else new_raw
+    return Edit(href.value_start, href.value_end, quoted)
+
+
+def _pixel_edit(template: Template, config: Config) -> Edit | None:
+    scan = template.scan
+    if not config.pixel.url or template.is_text or not scan.is_document or scan.pixels:
+        return None
+    src = _BARE_AMP.sub("&amp;", config.pixel.url.replace('"', "%22"))
+    img = (
+        f'<img src="{src}" width="1" height="1" alt="" border="0" '
+        'style="display:block;border:0;width:1px;height:1px;" data-ctamap-pixel="1" />'
+    )
+    if scan.is_mjml:
+        img = f"<mj-raw>{img}</mj-raw>"
+    if config.pixel.position == "bottom" and scan.body_close is not None:
+        return Edit(scan.body_close, scan.body_close, img)
+    assert scan.body_open_end is not None
+    return Edit(scan.body_open_end, scan.body_open_end, img)
+
+
+def plan_template(
+    key: str, template: Template, ids: Sequence[str], config: Config, campaign: str
+) -> TemplatePlan:
+    source = template.scan.source
+    managed = managed_params(config)
+    replaced = {config.link_id_param}
+    if config.utm.existing == "override":
+        replaced |= managed
+    separator = _document_separator(template)
+    edits: list[Edit] = []
+    entries: list[LinkMapEntry] = []
+    for cta, link_id in zip(template.ctas, ids, strict=True):
+        tracked_url: str | None = None
+        if cta.tracked:
+            params = tracking_params(config, link_id.rsplit(".", 1)[0], link_id, campaign)
+            for occurrence in cta.occurrences:
+                assert occurrence.href is not None
+                span = occurrence.href
+                new_raw = set_params(
+                    span.value,
+                    params,
+                    replace=replaced,
+                    masked=source.masked[span.value_start : span.value_end],
+                    default_separator=separator,
+                )
+                if (edit := _link_edit(occurrence, new_raw)) is not None:
+                    edits.append(edit)
+                tracked_url = tracked_url or html.unescape(new_raw)
+        entries.append(_entry(key, cta, link_id, tracked_url, managed))
+    if (pixel := _pixel_edit(template, config)) is not None:
+        edits.append(pixel)
+    if edits:
+        # The map records where each link stands in the file as written, so that a second run
+        # over the instrumented file yields the same map.
+        position = _positions_after(source.text, edits)
+        entries = [
+            replace(e, occurrences=tuple(position(o) for o in e.occurrences)) for e in entries
+        ]
+    return TemplatePlan(key, template, tuple(ids), tuple(entries), tuple(edits))
+
+
+def _positions_after(text: str, edits: Sequence[Edit]) -> Callable[[Occurrence], Occurrence]:
+    """Maps an occurrence's (line, column) in `text` to where it stands after `edits`."""
+    starts = line_starts(text)
+    ordered = sorted(edits, key=lambda e: e.start)
+
+    def moved(occurrence: Occurrence) -> Occurrence:
+        offset = starts[occurrence.line - 1] + occurrence.column - 1
+        line_start = starts[occurrence.line - 1]
+        # Edits never add newlines, so only same-line edits before the link move its column.
+        shift = sum(
+            len(e.replacement) - (e.end - e.start)
+            for e in ordered
+            if line_start <= e.start and e.end <= offset
+        )
+        return replace(occurrence, column=occurrence.column + shift)
+
+    return moved
+
+
+def _entry(
+    key: str, cta: Cta, link_id: str, tracked_url: str | None, managed: frozenset[str]
+) -> LinkMapEntry:
+    return LinkMapEntry(
+        id=link_id,
+        template=key,
+        text=cta.text,
+        kind=cta.kind,
+        role=cta.role,
+        url=base_url(cta.url, managed),
+        tracked_url=tracked_url,
+        tracked=tracked_url is not None,
+        status="active",
+        occurrences=tuple(Occurrence(o.line, o.column, o.tag) for o in cta.occurrences),
+    )
+
+
+def template_key(path: Path, root: Path, map_folder: Path) -> str:
+    """A template's name in the link map: relative to the project root when below it, else to
+    the map's folder, else to the current folder; absolute as a last resort."""
+    resolved = path.resolve()
+    for base in (root.resolve(), map_folder.resolve(), Path.cwd().resolve()):
+        try:
+            return resolved.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return resolved.as_posix()
+
+
+def plan_all(
+    templates: Sequence[tuple[str, Template]], linkmap: LinkMap, config: Config, campaign: str
+) -> list[TemplatePlan]:
+    """Plans for every template, with IDs assigned across all of them against the map."""
+    ids = assign(
+        templates,
+        linkmap,
+        link_id_param=config.link_id_param,
+        managed=managed_params(config),
+    )
+    return [plan_template(key, t, ids[key], config, campaign) for key, t in templates]
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+        )
+    )
+
+
+def write_atomic(path: Path, text: str) -> bool:
+    """Write `text` (UTF-8, bytes as given) if it differs from the file; True when written.
+    A temporary file in the same folder is fsynced and renamed over the original, whose
+    permission bits are kept, so a crash never leaves a half-written template."""
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+        mode: int | None = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise CtamapError(f"cannot write: {error.strerror}", path=str(path)) from None
+    return True

@@ -1,0 +1,153 @@
+"""Template-safe URL editing: add or replace query parameters in an attribute value as written.
+
+Edits work on the raw attribute value (entities and template tags verbatim) guided by its masked
+twin, so `?`, `&` and `#` inside `{{ … }}` are never mistaken for URL syntax and nothing inside a
+template tag is touched. New separators follow the author's style (`&amp;` or `&`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html.entities import html5
+from urllib.parse import unquote_plus
+
+_FRAGMENT = re.compile(r"(?<!&)#")  # not the `#` of a numeric entity such as `&#38;`
+_SEPARATOR = re.compile(r"&amp;|&#0*38;|&#x0*26;|&", re.I)
+# Entity names a browser decodes even without a `;` (`&copy=1` reads as `©=1` in text).
+_LEGACY_ENTITIES = tuple(sorted({name for name in html5 if not name.endswith(";")}, key=len))
+
+
+@dataclass(frozen=True)
+class Param:
+    """One `name=value` of a query, with its offsets in the raw value."""
+
+    name: str  # decoded
+    value: str  # decoded (template tags verbatim)
+    start: int  # the parameter's first character
+    value_start: int  # just after `=` (== end when there is no `=`)
+    end: int
+
+
+@dataclass(frozen=True)
+class QueryLayout:
+    """Where the query and fragment of a raw URL are."""
+
+    query_start: int  # just after `?`; -1 when there is no `?`
+    query_end: int  # at `#` or the end
+    params: tuple[Param, ...]
+    separator: str  # the author's separator style: "&amp;" or "&"
+
+
+def _decode(text: str) -> str:
+    return unquote_plus(html.unescape(text))
+
+
+def layout(raw: str, masked: str | None = None, default_separator: str = "&amp;") -> QueryLayout:
+    """Split a raw URL into query parameters; `masked` hides template tags (same length).
+    The separator style is the URL's own, else `default_separator` (the document's)."""
+    masked = raw if masked is None else masked
+    fragment = _FRAGMENT.search(masked)
+    query_end = fragment.start() if fragment else len(raw)
+    question = masked.find("?", 0, query_end)
+    if question < 0:
+        return QueryLayout(-1, query_end, (), default_separator)
+    params: list[Param] = []
+    styles: list[str] = []
+    cursor = question + 1
+    separators = list(_SEPARATOR.finditer(masked, cursor, query_end))
+    for sep in [*separators, None]:
+        end = sep.start() if sep else query_end
+        if end > cursor:
+            eq = masked.find("=", cursor, end)
+            value_start = eq + 1 if eq >= 0 else end
+            name_end = eq if eq >= 0 else end
+            params.append(
+                Param(
+                    _decode(raw[cursor:name_end]),
+                    _decode(raw[value_start:end]) if eq >= 0 else "",
+                    cursor,
+                    value_start,
+                    end,
+                )
+            )
+        if sep:
+            styles.append(sep.group().lower())
+            cursor = sep.end()
+    style = default_separator if not styles else "&amp;" if "&amp;" in styles else "&"
+    return QueryLayout(question + 1, query_end, tuple(params), style)
+
+
+def _separator(style: str, name: str) -> str:
+    """`&`, unless the author writes `&amp;` or the name would read as an entity after `&`."""
+    if style == "&" and name.startswith(_LEGACY_ENTITIES):
+        return "&amp;"
+    return style
+
+
+def set_params(
+    raw: str,
+    wanted: Sequence[tuple[str, str]],
+    *,
+    replace: Iterable[str] = (),
+    masked: str | None = None,
+    default_separator: str = "&amp;",
+) -> str:
+    """`raw` with every `wanted` parameter present: missing ones appended before the fragment,
+    and those named in `replace` given the wanted value in place. Others are left as written.
+    Wanted names and values must be URL- and HTML-safe (`[a-z0-9._-]`)."""
+    shape = layout(raw, masked, default_separator)
+    replace = set(replace)
+    present = {p.name: p for p in reversed(shape.params)}  # the first of repeated names wins
+    splices: list[tuple[int, int, int, str]] = []  # start, order, end, text
+    missing: list[tuple[str, str]] = []
+    for name, value in wanted:
+        param = present.get(name)
+        if param is None:
+            missing.append((name, value))
+        elif name in replace and param.value != value:
+            if param.value_start == param.end and raw[param.start : param.end].find("=") < 0:
+                splices.append((param.end, 0, param.end, f"={value}"))
+            else:
+                splices.append((param.value_start, 0, param.end, value))
+    if missing:
+        if shape.query_start < 0:
+            text = "?" + "".join(
+                (_separator(shape.separator, n) if i else "") + f"{n}={v}"
+                for i, (n, v) in enumerate(missing)
+            )
+        else:
+            query = raw[shape.query_start : shape.query_end]
+            needs_first = bool(query) and not _ends_with_separator(query)
+            text = "".join(
+                (_separator(shape.separator, n) if i or needs_first else "") + f"{n}={v}"
+                for i, (n, v) in enumerate(missing)
+            )
+        splices.append((shape.query_end, 1, shape.query_end, text))
+    out = raw
+    # Right to left, so offsets stay valid; at one offset the appended text goes last.
+    for start, _, end, text in sorted(splices, reverse=True):
+        out = out[:start] + text + out[end:]
+    return out
+
+
+def _ends_with_separator(query: str) -> bool:
+    return any(m.end() == len(query) for m in _SEPARATOR.finditer(query))
+
+
+def params_of(url: str) -> list[tuple[str, str]]:
+    """Decoded query parameters of a URL (its query, or one pushed behind `#`)."""
+    return [(p.name, p.value) for p in layout(url).params]
+
+
+def without_params(url: str, drop: Iterable[str]) -> str:
+    """A decoded URL with the named parameters removed, the rest kept in order."""
+    drop = set(drop)
+    shape = layout(url)
+    if shape.query_start < 0 or not any(p.name in drop for p in shape.params):
+        return url
+    kept = [url[p.start : p.end] for p in shape.params if p.name not in drop]
+    query = "?" + "&".join(kept) if kept else ""
+    return url[: shape.query_start - 1] + query + url[shape.query_end :]

@@ -1,0 +1,124 @@
+"""One run over templates: config, files, scans, the link map and the plans built from them.
+
+`inventory`, `instrument` and `audit` all start here, so every command sees the same IDs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ctamap.config import Config
+from ctamap.errors import CtamapError, InputError
+from ctamap.ids import LinkMap
+from ctamap.instrument import TemplatePlan, plan_all, template_key, unified_diff, write_atomic
+from ctamap.pipeline import load
+from ctamap.walk import STDIN, TemplateFile, collect
+
+
+@dataclass(frozen=True)
+class Workspace:
+    config: Config
+    map_path: Path
+    linkmap: LinkMap  # as read from disk (empty when there is none yet)
+    files: tuple[TemplateFile, ...]  # the files that loaded, in plan order
+    plans: tuple[TemplatePlan, ...]
+    errors: tuple[InputError, ...]
+
+    @property
+    def new_linkmap(self) -> LinkMap:
+        from ctamap.ids import update
+
+        return update(self.linkmap, {p.key: list(p.entries) for p in self.plans})
+
+
+def map_location(config: Config, given: Path | None) -> Path:
+    """`--map`, else `link_map` from the config, relative to the config's folder."""
+    if given is not None:
+        return given
+    path = Path(config.link_map)
+    return path if path.is_absolute() else config.root / path
+
+
+def read_linkmap(path: Path) -> LinkMap:
+    if not path.exists():
+        return LinkMap()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read link map: {error}", path=str(path)) from None
+    return LinkMap.loads(text, str(path))
+
+
+def open_workspace(
+    paths: list[Path], config: Config, *, map_path: Path | None = None, campaign: str = ""
+) -> Workspace:
+    location = map_location(config, map_path)
+    linkmap = read_linkmap(location)
+    loaded = load(collect(paths, config), config)
+    keyed = [
+        (f.relative if f.path == STDIN else template_key(f.path, config.root, location.parent), t)
+        for f, t in loaded.templates
+    ]
+    plans = plan_all(keyed, linkmap, config, campaign or config.campaign)
+    return Workspace(
+        config=config,
+        map_path=location,
+        linkmap=linkmap,
+        files=tuple(f for f, _ in loaded.templates),
+        plans=tuple(plans),
+        errors=loaded.errors,
+    )
+
+
+@dataclass(frozen=True)
+class InstrumentResult:
+    changed: tuple[str, ...]  # templates whose bytes changed (or would)
+    map_changed: bool
+    diff: str
+    errors: tuple[CtamapError, ...] = ()  # files that could not be written
+    stdout: str = ""  # the instrumented template read from standard input
+
+
+def instrument(
+    workspace: Workspace,
+    *,
+    out_dir: Path | None = None,
+    check: bool = False,
+    map_format: str = "json",
+) -> InstrumentResult:
+    """Apply every plan: in place, or mirrored under `out_dir`; with `check`, write nothing."""
+    changed: list[str] = []
+    diffs: list[str] = []
+    errors: list[CtamapError] = []
+    stdout = ""
+    for file, plan in zip(workspace.files, workspace.plans, strict=True):
+        # Text versions are never written: their plans carry no edits by construction.
+        new_text = plan.new_text
+        if plan.changed:
+            shown = out_dir / file.relative if out_dir is not None else file.path
+            changed.append(file.display if out_dir is None else shown.as_posix())
+            diffs.append(unified_diff(file.display, plan.text, new_text))
+        if check:
+            continue
+        if file.path == STDIN:  # the instrumented template goes to standard output
+            stdout += new_text
+            continue
+        try:
+            if out_dir is not None:
+                write_atomic(out_dir / file.relative, new_text)
+            elif plan.changed and not file.is_text:
+                write_atomic(file.path, new_text)
+        except CtamapError as error:
+            errors.append(error)
+    new_map = workspace.new_linkmap.dumps(map_format)
+    try:
+        old_map = workspace.map_path.read_text(encoding="utf-8")
+    except OSError:
+        old_map = None
+    map_changed = old_map != new_map and (bool(workspace.plans) or old_map is not None)
+    if map_changed and old_map is not None:  # a new map is announced, not printed
+        diffs.append(unified_diff(str(workspace.map_path), old_map, new_map))
+    if map_changed and not check:
+        write_atomic(workspace.map_path, new_map)
+    return InstrumentResult(tuple(changed), map_changed, "".join(diffs), tuple(errors), stdout)
