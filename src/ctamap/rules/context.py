@@ -218,3 +218,30 @@ class Context:
 
     def masked_url(self, cta: Cta) -> str:
         return masked_url(self.template, cta.link)
+
+    def without_tracking_edits(self, cta: Cta) -> tuple[Edit, ...]:
+        """Edits that remove every tracking parameter from each occurrence's href, keeping
+        the other parameters, their order, spelling and the author's separator."""
+        from ctamap.urls import layout
+
+        masked = self.template.scan.source.masked
+        edits: list[Edit] = []
+        for occurrence in cta.occurrences:
+            href = occurrence.href
+            if href is None:
+                continue
+            raw = href.value
+            shape = layout(raw, masked[href.value_start : href.value_end])
+            kept = [
+                raw[p.start : p.end]
+                for p in shape.params
+                if not is_tracking_param(p.name.lower(), self.config)
+            ]
+            if len(kept) == len(shape.params):
+                continue
+            if kept:
+                new = raw[: shape.query_start] + shape.separator.join(kept)
+            else:  # no parameter left: the `?` goes too
+                new = raw[: shape.query_start - 1]
+            edits.append(Edit(href.value_start, href.value_end, new + raw[shape.query_end :]))
+        return tuple(edits)

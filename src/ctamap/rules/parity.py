@@ -39,7 +39,8 @@ def tracked_text_version(ctx: Context) -> Iterator[Hit]:
     ```
 
     ## Fix
-    Use the plain destination:
+    Use the plain destination (the suggested fix removes the tracking parameters; ctamap never
+    writes text versions itself):
     ```text
     Get started ( https://app.example.com/start )
     ```
@@ -54,6 +55,7 @@ def tracked_text_version(ctx: Context) -> Iterator[Hit]:
                 cta.link,
                 f"text version link {describe(cta)} carries tracking parameters "
                 f"{', '.join(dict.fromkeys(names))}",
+                ctx.without_tracking_edits(cta),
             )
 
 

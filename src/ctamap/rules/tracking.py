@@ -164,9 +164,9 @@ def duplicate_link_id(ctx: Context) -> Iterator[Hit]:
 
     ## What it does
     Flags a link ID (the `link_id_param` value, default `cta_id`) used by a second CTA of the
-    same template, or already used by another audited template. The first use (in path order)
-    keeps it; later uses are reported. A VML button and its `<a>` twin are one CTA and share
-    one ID by design.
+    same template, already used by another audited template, or recorded in the link map for
+    another template. The first use (in path order) keeps it; later uses are reported. A VML
+    button and its `<a>` twin are one CTA and share one ID by design.
 
     ## Why it matters
     Clicks are joined to CTAs by link ID. Two CTAs with one ID merge their clicks: the report
@@ -186,6 +186,8 @@ def duplicate_link_id(ctx: Context) -> Iterator[Hit]:
         return
     seen: dict[str, Cta] = {}
     owners = ctx.project.link_id_owners()
+    key = ctx.plan.key if ctx.plan else ""
+    mapped = {e.id: e.template for e in ctx.project.linkmap.entries if e.status == "active"}
     for cta in ctx.ctas():
         for param in _params(ctx, cta):
             if param.name != ctx.config.link_id_param or param.templated or not param.value:
@@ -202,6 +204,12 @@ def duplicate_link_id(ctx: Context) -> Iterator[Hit]:
                 yield ctx.at(
                     cta.link,
                     f"{describe(cta)} reuses link ID {param.value!r} already used in {owner}",
+                )
+            elif mapped.get(param.value, key) != key:
+                yield ctx.at(
+                    cta.link,
+                    f"{describe(cta)} reuses link ID {param.value!r}, which the link map "
+                    f"gives to {mapped[param.value]}",
                 )
 
 
@@ -264,7 +272,8 @@ def third_party_tracking(ctx: Context) -> Iterator[Hit]:
     ```
 
     ## Fix
-    Remove the tracking parameters from third-party links:
+    Remove the tracking parameters from third-party links (the suggested fix removes them and
+    keeps every other parameter as written):
     ```html
     <a href="https://twitter.com/example">Follow us</a>
     ```
@@ -276,6 +285,7 @@ def third_party_tracking(ctx: Context) -> Iterator[Hit]:
                 cta.link,
                 f"{describe(cta)} is a third-party link carrying tracking parameters "
                 f"{', '.join(dict.fromkeys(names))}",
+                ctx.without_tracking_edits(cta),
             )
 
 
