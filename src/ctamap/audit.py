@@ -96,13 +96,17 @@ class Selection:
         return chosen >= 0 and chosen > _specificity(code, self.ignore)
 
     def enabled_for(self, code: str, file: TemplateFile) -> bool:
-        if not self.enabled(code):
-            return False
-        names = _names(file, self.root)
-        return not any(
-            _specificity(code, codes) >= 0 and any(fnmatch.fnmatch(n, glob) for n in names)
-            for glob, codes in self.per_file
-        )
+        return code in self.codes_for(file)
+
+    def codes_for(self, file: TemplateFile) -> frozenset[str]:
+        """The codes that run on one file: selected, and not ignored for it by a glob."""
+        codes = {code for code in RULES if self.enabled(code)}
+        if self.per_file:
+            names = _names(file, self.root)  # resolved once per file: paths are slow to resolve
+            for glob, ignored in self.per_file:
+                if any(fnmatch.fnmatch(name, glob) for name in names):
+                    codes = {c for c in codes if _specificity(c, ignored) < 0}
+        return frozenset(codes)
 
     def severity_of(self, rule: Rule) -> Severity:
         best, level = -1, rule.severity
@@ -148,9 +152,10 @@ def _finding(
 def audit_template(ctx: Context, selection: Selection) -> list[Finding]:
     """The findings of one template, with its suppressions applied."""
     path = ctx.file.display
+    enabled = selection.codes_for(ctx.file)
     found: list[Finding] = []
     for rule in catalogue():
-        if not selection.enabled_for(rule.code, ctx.file):
+        if rule.code not in enabled:
             continue
         for hit in rule.check(ctx):
             found.append(
@@ -170,12 +175,12 @@ def audit_template(ctx: Context, selection: Selection) -> list[Finding]:
         if not silenced:
             kept.append(finding)
     unused_rule = RULES["M001"]
-    if selection.enabled_for(unused_rule.code, ctx.file):
+    if unused_rule.code in enabled:
         for index, item in enumerate(suppressions):
             known = not item.code or any(code.startswith(item.code) for code in RULES)
-            if index in used or (
-                known and item.code and not selection.enabled_for(item.code, ctx.file)
-            ):
+            # A suppression of codes that did not run here cannot be judged: say nothing.
+            ran = any(code.startswith(item.code) for code in enabled - {unused_rule.code})
+            if index in used or (known and not ran):
                 continue
             why = "suppresses nothing here" if known else "names no known rule"
             kept.append(
