@@ -205,7 +205,14 @@ def audit(
     map_path: MapOpt = None,
     exit_zero: ExitZeroOpt = False,
 ) -> None:
-    """Report link, tracking, text-version, pixel and template-syntax problems."""
+    """Report link, tracking, text-version, pixel and template-syntax problems.
+
+    Exit 0 when clean (notices do not fail), 1 for findings, 2 for unreadable input or config.
+
+    Silence one line with <!-- ctamap: disable-next-line=CODE --> ({# … #} in Jinja).
+
+    `ctamap rules CODE` explains a rule.
+    """
     import os
 
     from ctamap import audit as auditing

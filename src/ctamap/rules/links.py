@@ -220,7 +220,7 @@ def image_link_without_alt(ctx: Context) -> Iterator[Hit]:
     """
     for cta in ctx.ctas():
         if cta.kind == "image" and not cta.text and cta.role not in ("honeypot", "anchor"):
-            yield ctx.at(cta.link, f"image link ({cta.url.strip()}) has no alt text")
+            yield ctx.at(cta.link, f"image {describe(cta)} has no alt text")
 
 
 _PUNCTUATION = re.compile(r"[\s\W_]+")
