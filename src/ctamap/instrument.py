@@ -6,13 +6,14 @@ re-serialised. Files are written atomically and only when their bytes change.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import html
 import os
 import re
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ctamap.classify import Cta, Template
@@ -20,6 +21,7 @@ from ctamap.config import Config, check_utm_value
 from ctamap.errors import CtamapError
 from ctamap.ids import LinkMap, LinkMapEntry, Occurrence, assign, base_url
 from ctamap.scan import Link
+from ctamap.source import line_starts
 from ctamap.urls import set_params
 
 _NEEDS_QUOTES = re.compile(r"[\s\"'=<>`&]")
@@ -95,6 +97,32 @@ class TemplatePlan:
     @property
     def changed(self) -> bool:
         return bool(self.edits) and self.new_text != self.text
+
+    @property
+    def written_entries(self) -> tuple[LinkMapEntry, ...]:
+        """`entries` with occurrence positions in the instrumented text. The map describes the
+        file as written; positions from before the edits would make the next run (or `--check`)
+        see a changed map although the template is already instrumented."""
+        if not self.edits:
+            return self.entries
+        starts = line_starts(self.new_text)
+        ordered = sorted(self.edits, key=lambda e: (e.start, e.end))
+        entries: list[LinkMapEntry] = []
+        for entry, cta in zip(self.entries, self.template.ctas, strict=True):
+            occurrences: list[Occurrence] = []
+            for link, occurrence in zip(cta.occurrences, entry.occurrences, strict=True):
+                # Edits end at or before the element's `<` (the pixel) shift it; href edits
+                # lie inside the element and do not.
+                shift = sum(
+                    len(e.replacement) - (e.end - e.start) for e in ordered if e.end <= link.start
+                )
+                offset = link.start + shift
+                index = bisect.bisect_right(starts, offset) - 1
+                occurrences.append(
+                    replace(occurrence, line=index + 1, column=offset - starts[index] + 1)
+                )
+            entries.append(replace(entry, occurrences=tuple(occurrences)))
+        return tuple(entries)
 
 
 def _document_separator(template: Template) -> str:
