@@ -221,14 +221,16 @@ def assign(
         entries = by_template.get(key, [])
         prefix = _prefix_for(key, template.is_text, entries, claims)
         ids: list[str | None] = [None] * len(template.ctas)
-        # Candidates in document order, so that identical CTAs (twelve `href="#"` icons) map
-        # back to the entries they had, in the order they had them.
+        # In document order as last written, so that of several CTAs alike (same destination
+        # and text) the first takes the first one's ID again, not `x-10` before `x-2`.
         free = {e.id: e for e in sorted(entries, key=_document_order)}
         # 1. The ID already written into the href, or the `data-cta` one, when the map has it.
         for i, cta in enumerate(template.ctas):
             written = dict(params_of(cta.url)).get(link_id_param, "")
             explicit = f"{prefix}.{slugify(cta.explicit_id)}" if cta.explicit_id else ""
-            for candidate in (written, explicit):
+            # A `data-cta` used twice got `-2`, `-3` … when new: those are its IDs too.
+            numbered = [e for e in free if explicit and _numbered(e, explicit)]
+            for candidate in (written, explicit, *numbered):
                 if candidate and candidate in free:
                     ids[i] = candidate
                     del free[candidate]
@@ -263,9 +265,22 @@ def assign(
     return result
 
 
-def _document_order(entry: LinkMapEntry) -> tuple[int, int, str]:
-    first = entry.occurrences[0] if entry.occurrences else Occurrence(0, 0, "")
-    return (first.line, first.column, entry.id)
+def _numbered(entry_id: str, base: str) -> bool:
+    """`base-2`, `base-3` …: the IDs `_Claims.unique` makes when `base` is taken."""
+    suffix = entry_id.removeprefix(base + "-")
+    return suffix != entry_id and suffix.isdigit()
+
+
+def _document_order(entry: LinkMapEntry) -> tuple[int, int, str, int]:
+    """First occurrence in the template, then the ID with its `-N` suffix read as a number
+    (maps written as CSV carry no occurrences)."""
+    line, column = (
+        (entry.occurrences[0].line, entry.occurrences[0].column) if entry.occurrences else (0, 0)
+    )
+    base, _, n = entry.id.rpartition("-")
+    if base and n.isdigit():
+        return line, column, base, int(n)
+    return line, column, entry.id, 1
 
 
 def _prefix_for(key: str, is_text: bool, entries: list[LinkMapEntry], claims: _Claims) -> str:
