@@ -26,8 +26,10 @@ SETTINGS: dict[str, Any] = {
 _MACROS = (
     # Provider timestamps: ISO 8601 with any fraction and offset, Unix seconds (int, float or
     # string) or Unix milliseconds. Out-of-range numbers give NULL (a malformed row), not an error.
+    # A trailing Z is UTC: the plain TIMESTAMP cast reads it several times faster than the
+    # time-zone-aware one, which is only needed for explicit offsets.
     """CREATE OR REPLACE TEMP MACRO ctamap_ts(v) AS (
-        coalesce(
+        CASE WHEN ends_with(v, 'Z') THEN try_cast(v AS TIMESTAMP) ELSE coalesce(
             try_cast(v AS TIMESTAMPTZ),
             CASE
                 WHEN try_cast(v AS DOUBLE) BETWEEN 0 AND 1e11
@@ -35,7 +37,7 @@ _MACROS = (
                 WHEN try_cast(v AS DOUBLE) BETWEEN 1e11 AND 1e14
                     THEN to_timestamp(try_cast(v AS DOUBLE) / 1000)
             END
-        )::TIMESTAMP
+        )::TIMESTAMP END
     )""",
     # Recipients are hashed as soon as they are read: counting needs only equality.
     "CREATE OR REPLACE TEMP MACRO ctamap_rcpt(v) AS "

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from ctamap.report.model import BotMode, ReportOptions
-from ctamap.report.readers import EVENT_COLUMNS
 
 #: `--by` value -> SQL for the group key of a row (`e` = event, `l` = its link, if any).
 GROUP_KEYS: dict[str, str] = {
@@ -43,56 +42,66 @@ def classify_sql(options: ReportOptions) -> str:
         window.append(f"e.time >= {_timestamp(options.until)}")
     out_of_window = " OR ".join(window) or "false"
     burst_ms = int(options.bot_burst_seconds * 1000)
+    bucket_s = max(options.bot_burst_seconds, 0.001)
     min_ms = int(options.bot_min_seconds * 1000)
-    detect = options.bots is not BotMode.INCLUDE
-    signal = (
-        f"""(e.bot OR l.role = 'honeypot' OR h.recipient IS NOT NULL OR bu.recipient IS NOT NULL
-            OR (d.delivered_at IS NOT NULL
-                AND date_diff('millisecond', d.delivered_at, e.time) < {min_ms}))"""
-        if detect
-        else "false"
-    )
-    exclude_bots = options.bots is BotMode.EXCLUDE
+    exclude_bots = "true" if options.bots is BotMode.EXCLUDE else "false"
     window_ms = int(options.dedupe_window * 1000)
     repeat = (
         f"""CASE WHEN reason IS NULL AND type = 'click' AND date_diff('millisecond',
-                lag(time) OVER (PARTITION BY reason, type, recipient, link_id ORDER BY time),
+                lag(time) OVER (PARTITION BY reason IS NULL AND type = 'click', recipient,
+                                link_id ORDER BY time),
                 time) < {window_ms} THEN 'duplicate' ELSE reason END"""
         if window_ms > 0
         else "reason"
     )
-    columns = ", ".join(EVENT_COLUMNS)
+    signals = (
+        "SELECT rid FROM clicks WHERE false"
+        if options.bots is BotMode.INCLUDE
+        else f"""
+    SELECT c.rid FROM clicks c
+    LEFT JOIN honeypot h ON c.recipient = h.recipient AND c.message_key = h.message_key
+    LEFT JOIN delivered d ON c.recipient = d.recipient AND c.message_key = d.message_key
+    LEFT JOIN burst_clicks b ON c.rid = b.rid
+    WHERE c.bot OR c.role = 'honeypot' OR h.recipient IS NOT NULL OR b.rid IS NOT NULL
+        OR date_diff('millisecond', d.delivered_at, c.time) < {min_ms}"""
+    )
+    # `rowid` identifies a row of `events` (Spark: monotonically_increasing_id()).
     return f"""
 CREATE OR REPLACE TABLE classified AS
 WITH
--- Event IDs seen more than once: only those rows need numbering (cheaper than all rows).
+-- Event IDs seen more than once: only those rows are numbered, the rest pass untouched.
 repeated_ids AS (
-    SELECT event_id FROM events
-    WHERE event_id IS NOT NULL AND NOT malformed
-    GROUP BY event_id HAVING count(*) > 1
+    SELECT e.event_id FROM events e
+    WHERE e.event_id IS NOT NULL AND NOT e.malformed AND NOT ({out_of_window})
+    GROUP BY e.event_id HAVING count(*) > 1
 ),
-screened AS (
-    SELECT e.*, CASE WHEN e.malformed THEN 'malformed'
-                     WHEN {out_of_window} THEN 'out_of_window' END AS early_reason,
-           r.event_id IS NOT NULL AS maybe_duplicate
-    FROM events e LEFT JOIN repeated_ids r ON e.event_id = r.event_id
+later_copies AS (
+    SELECT rid FROM (
+        SELECT e.rowid AS rid, row_number() OVER (
+            PARTITION BY e.event_id ORDER BY e.time, e.url, e.type, e.rowid) AS copy_no
+        FROM events e JOIN repeated_ids r ON e.event_id = r.event_id
+        WHERE NOT e.malformed AND NOT ({out_of_window})
+    ) WHERE copy_no > 1
 ),
-numbered AS (
-    SELECT {columns},
-           coalesce(early_reason, CASE WHEN row_number() OVER (
-               PARTITION BY event_id ORDER BY time, url, type) > 1 THEN 'duplicate' END) AS reason
-    FROM screened WHERE maybe_duplicate AND early_reason IS NULL
-    UNION ALL
-    SELECT {columns}, early_reason AS reason
-    FROM screened WHERE NOT (maybe_duplicate AND early_reason IS NULL)
+base AS (
+    SELECT e.rowid AS rid, e.type, e.recipient, e.time, e.message_id, e.machine_open, e.bot,
+        CASE WHEN e.malformed THEN 'malformed'
+             WHEN {out_of_window} THEN 'out_of_window'
+             WHEN lc.rid IS NOT NULL THEN 'duplicate' END AS early_reason,
+        u.link_id, l.role,
+        -- Only unmatched URLs are listed later: do not carry every URL along.
+        CASE WHEN e.type = 'click' AND u.link_id IS NULL THEN e.url END AS unmatched_url,
+        CASE WHEN e.type = 'click' THEN coalesce(u.link_id, e.url) END AS target,
+        {group_key(options.by)} AS grp
+    FROM events e
+    LEFT JOIN later_copies lc ON e.rowid = lc.rid
+    LEFT JOIN url_links u ON e.type = 'click' AND e.url = u.url
+    LEFT JOIN links l ON u.link_id = l.id
 ),
 clicks AS (
-    SELECT n.recipient, coalesce(n.message_id, 0) AS message_key, n.time, u.link_id,
-           coalesce(u.link_id, n.url) AS target, l.role
-    FROM numbered n
-    LEFT JOIN url_links u ON n.url = u.url
-    LEFT JOIN links l ON u.link_id = l.id
-    WHERE n.reason IS NULL AND n.type = 'click'
+    SELECT rid, recipient, coalesce(message_id, 0) AS message_key, time, link_id, target, role,
+           bot
+    FROM base WHERE early_reason IS NULL AND type = 'click'
 ),
 -- A honeypot click marks the recipient's other clicks on that message as bot.
 honeypot AS (
@@ -100,54 +109,49 @@ honeypot AS (
 ),
 delivered AS (
     SELECT recipient, coalesce(message_id, 0) AS message_key, min(time) AS delivered_at
-    FROM numbered WHERE reason IS NULL AND type = 'delivered'
+    FROM base WHERE early_reason IS NULL AND type = 'delivered'
     GROUP BY recipient, coalesce(message_id, 0)
 ),
--- Bursts: cheap pre-filter (the click {options.bot_burst - 1} places later is within the
--- burst span), then an exact count of distinct targets for the few candidates.
-burst_candidates AS (
-    SELECT recipient, time FROM (
-        SELECT recipient, time, lead(time, {options.bot_burst - 1}) OVER (
-            PARTITION BY recipient ORDER BY time) AS later
+-- Bursts ({options.bot_burst} distinct targets within {options.bot_burst_seconds:g}s): such
+-- clicks span at most two {options.bot_burst_seconds:g}-second buckets, so one bucket holds at
+-- least half of them. That cheap count finds the few recipients worth the exact check.
+burst_recipients AS (
+    SELECT DISTINCT recipient FROM (
+        SELECT recipient, hash(recipient, floor(date_diff('millisecond',
+                TIMESTAMP '1970-01-01', time) / {bucket_s * 1000})) AS bucket
         FROM clicks
-    ) WHERE date_diff('millisecond', time, later) <= {burst_ms}
+    ) GROUP BY recipient, bucket HAVING count(*) >= {(options.bot_burst + 1) // 2}
+),
+burst_pool AS (
+    SELECT c.* FROM clicks c JOIN burst_recipients r ON c.recipient = r.recipient
 ),
 burst_starts AS (
     SELECT s.recipient, s.time AS started
-    FROM (SELECT DISTINCT recipient, time FROM burst_candidates) s
-    JOIN clicks c ON c.recipient = s.recipient
+    FROM burst_pool s JOIN burst_pool c ON c.recipient = s.recipient
         AND c.time >= s.time AND date_diff('millisecond', s.time, c.time) <= {burst_ms}
     GROUP BY s.recipient, s.time
     HAVING count(DISTINCT c.target) >= {options.bot_burst}
 ),
 burst_clicks AS (
-    SELECT DISTINCT c.recipient, c.time
-    FROM burst_starts s JOIN clicks c ON c.recipient = s.recipient
+    SELECT DISTINCT c.rid
+    FROM burst_starts s JOIN burst_pool c ON c.recipient = s.recipient
         AND c.time >= s.started AND date_diff('millisecond', s.started, c.time) <= {burst_ms}
 ),
+signals AS ({signals}
+),
 judged AS (
-    SELECT e.type, e.recipient, e.time, e.machine_open,
-        CASE WHEN e.type = 'click' THEN u.link_id END AS link_id,
-        (e.type = 'click' AND l.role = 'unsubscribe') AS unsubscribe_click,
-        {group_key(options.by)} AS grp,
+    SELECT b.type, b.recipient, b.time, b.machine_open, b.link_id, b.grp, b.unmatched_url,
+        (b.type = 'click' AND b.role = 'unsubscribe') AS unsubscribe_click,
         CASE
-            WHEN e.reason IS NOT NULL OR e.type <> 'click' THEN e.reason
-            WHEN {"true" if exclude_bots else "false"} AND {signal} THEN 'bot'
-            WHEN u.link_id IS NULL THEN 'unmatched'
+            WHEN b.early_reason IS NOT NULL OR b.type <> 'click' THEN b.early_reason
+            WHEN {exclude_bots} AND s.rid IS NOT NULL THEN 'bot'
+            WHEN b.link_id IS NULL THEN 'unmatched'
         END AS reason,
-        (e.reason IS NULL AND e.type = 'click' AND {signal}) AS bot_signal,
-        e.url
-    FROM numbered e
-    LEFT JOIN url_links u ON e.type = 'click' AND e.url = u.url
-    LEFT JOIN links l ON u.link_id = l.id
-    LEFT JOIN honeypot h
-        ON e.recipient = h.recipient AND coalesce(e.message_id, 0) = h.message_key
-    LEFT JOIN delivered d
-        ON e.recipient = d.recipient AND coalesce(e.message_id, 0) = d.message_key
-    LEFT JOIN burst_clicks bu ON e.recipient = bu.recipient AND e.time = bu.time
+        s.rid IS NOT NULL AS bot_signal
+    FROM base b LEFT JOIN signals s ON b.rid = s.rid
 )
 SELECT type, recipient, link_id, unsubscribe_click, grp, machine_open, final_reason AS reason,
        bot_signal AND final_reason IS NULL AS flagged,
-       CASE WHEN final_reason = 'unmatched' THEN url END AS url
+       CASE WHEN final_reason = 'unmatched' THEN unmatched_url END AS url
 FROM (SELECT *, {repeat} AS final_reason FROM judged)
 """

@@ -317,19 +317,23 @@ FROM ({expanded})
 def _normalise(fields: Fields, by_value: str, frm: str) -> str:
     """The final SELECT shared by every reader: hashing, time parsing, row-local bot signals."""
     return f"""
-SELECT *, (type IS NULL OR recipient IS NULL OR time IS NULL
-           OR (type = 'click' AND url IS NULL)) AS malformed
+SELECT type, recipient, time, url, message_id, event_id,
+    -- Scanner user agents matter for clicks only; skipping the rest saves a regex per row.
+    provider_bot OR (type = 'click' AND coalesce(
+        regexp_matches(lower(user_agent), {sql_string(SCANNER_AGENTS)}), false)) AS bot,
+    machine_open, part, campaign, template, by_value,
+    (type IS NULL OR recipient IS NULL OR time IS NULL
+     OR (type = 'click' AND url IS NULL)) AS malformed
 FROM (
     SELECT
         {fields.type} AS type,
         ctamap_rcpt({fields.recipient}) AS recipient,
         ctamap_ts({fields.time}) AS time,
-        nullif(trim({fields.url}), '') AS url,
+        nullif({fields.url}, '') AS url,
         ctamap_id({fields.message_id}) AS message_id,
         ctamap_id({fields.event_id}) AS event_id,
-        coalesce({fields.bot}, false)
-            OR coalesce(regexp_matches(lower({fields.user_agent}), {sql_string(SCANNER_AGENTS)}),
-                        false) AS bot,
+        coalesce({fields.bot}, false) AS provider_bot,
+        {fields.user_agent} AS user_agent,
         {fields.machine_open} AS machine_open,
         {fields.part} AS part,
         {fields.campaign} AS campaign,
