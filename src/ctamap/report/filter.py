@@ -62,7 +62,7 @@ def classify_sql(options: ReportOptions) -> str:
     LEFT JOIN honeypot h ON c.recipient = h.recipient AND c.message_key = h.message_key
     LEFT JOIN delivered d ON c.recipient = d.recipient AND c.message_key = d.message_key
     LEFT JOIN burst_clicks b ON c.rid = b.rid
-    WHERE c.bot OR c.role = 'honeypot' OR h.recipient IS NOT NULL OR b.rid IS NOT NULL
+    WHERE c.bot OR c.honeypot OR h.recipient IS NOT NULL OR b.rid IS NOT NULL
         OR date_diff('millisecond', d.delivered_at, c.time) < {min_ms}"""
     )
     # `rowid` identifies a row of `events` (Spark: monotonically_increasing_id()).
@@ -83,7 +83,7 @@ later_copies AS (
         WHERE NOT e.malformed AND NOT ({out_of_window})
     ) WHERE copy_no > 1
 ),
-base AS (
+base AS NOT MATERIALIZED (
     SELECT e.rowid AS rid, e.type, e.recipient, e.time, e.message_id, e.machine_open, e.bot,
         CASE WHEN e.malformed THEN 'malformed'
              WHEN {out_of_window} THEN 'out_of_window'
@@ -99,13 +99,13 @@ base AS (
     LEFT JOIN links l ON u.link_id = l.id
 ),
 clicks AS (
-    SELECT rid, recipient, coalesce(message_id, 0) AS message_key, time, link_id, target, role,
-           bot
+    SELECT rid, recipient, coalesce(message_id, 0) AS message_key, time, bot,
+           hash(target) AS target, coalesce(role = 'honeypot', false) AS honeypot
     FROM base WHERE early_reason IS NULL AND type = 'click'
 ),
 -- A honeypot click marks the recipient's other clicks on that message as bot.
 honeypot AS (
-    SELECT DISTINCT recipient, message_key FROM clicks WHERE role = 'honeypot'
+    SELECT DISTINCT recipient, message_key FROM clicks WHERE honeypot
 ),
 delivered AS (
     SELECT recipient, coalesce(message_id, 0) AS message_key, min(time) AS delivered_at
