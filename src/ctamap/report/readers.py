@@ -417,7 +417,8 @@ def csv_read(source: Source, rejects: str) -> str:
     compression = "'gzip'" if source.gzipped else "'none'"
     return (
         f"read_csv({sql_string(str(source.path))}, header = true, all_varchar = true, "
-        f"compression = {compression}, store_rejects = true, "
+        f"delim = {sql_string(source.delimiter)}, compression = {compression}, "
+        "store_rejects = true, "
         f"rejects_table = {sql_string(rejects)}, rejects_scan = {sql_string(rejects + '_scan')})"
     )
 
@@ -499,7 +500,10 @@ def csv_headers(con: duckdb.DuckDBPyConnection, source: Source) -> list[str]:
     try:
         rows = con.execute(
             f"DESCRIBE SELECT * FROM read_csv({sql_string(str(source.path))}, header = true, "
-            f"all_varchar = true, compression = {compression})"
+            f"all_varchar = true, delim = {sql_string(source.delimiter)}, "
+            # With rejects stored, a bad row is set aside instead of failing the sniff.
+            f"compression = {compression}, store_rejects = true, "
+            "rejects_table = 'ctamap_sniff_rejects', rejects_scan = 'ctamap_sniff_scan')"
         ).fetchall()
     except duckdb.Error as exc:
         raise InputError(f"cannot read as CSV ({_first_line(exc)})", path=source.name) from None

@@ -47,8 +47,9 @@ class Source:
     layout: Layout
     sample: Mapping[str, Any] | None
     """First JSON record after unwrapping pages and webhook envelopes; None for CSV."""
-    header: tuple[str, ...] = ()
-    """CSV header names as sniffed (DuckDB's own sniffer decides the dialect later)."""
+    delimiter: str = ","
+    """CSV delimiter, sniffed from the header line (DuckDB's sniffer can be misled by a
+    short data row; the header is the one line every CSV export gets right)."""
 
 
 def _spool_stdin(stack: ExitStack) -> Path:
@@ -125,17 +126,14 @@ def _first_json(text: str) -> tuple[Layout, Any]:
     return Layout.JSON_DOCUMENTS, first
 
 
-def _csv_header(text: str) -> tuple[str, ...]:
+def _csv_delimiter(text: str) -> str:
     import csv
-    import io
 
     line = text.split("\n", 1)[0]
     try:
-        dialect: Any = csv.Sniffer().sniff(line, delimiters=",;\t|")
+        return str(csv.Sniffer().sniff(line, delimiters=",;\t|").delimiter)
     except csv.Error:
-        dialect = csv.excel
-    row = next(csv.reader(io.StringIO(line), dialect), [])
-    return tuple(cell.strip() for cell in row)
+        return ","
 
 
 def _describe(name: str, path: Path) -> Source:
@@ -153,7 +151,7 @@ def _describe(name: str, path: Path) -> Source:
         layout, first = _first_json(text)
         sample = unwrap(first)
         return Source(name, path, gzipped, layout, sample if isinstance(sample, Mapping) else None)
-    return Source(name, path, gzipped, Layout.CSV, None, _csv_header(text))
+    return Source(name, path, gzipped, Layout.CSV, None, _csv_delimiter(text))
 
 
 def open_sources(names: tuple[str, ...], stack: ExitStack) -> Iterator[Source]:
