@@ -41,8 +41,7 @@ def _insert_source(
             raise InputError(
                 f"--format {options.format} expects JSON, this is CSV", path=source.name
             )
-        headers = readers.csv_headers(con, source)
-        mapping = readers.map_csv_columns(source, headers, explicit, by_column)
+        mapping = readers.map_csv_columns(source, list(source.header), explicit, by_column)
         rejects = f"ctamap_rejects_{number}"
         select = readers.csv_select(readers.csv_read(source, rejects), mapping, by_column)
     else:

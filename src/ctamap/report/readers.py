@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
-
 from ctamap.errors import InputError
 from ctamap.report.sources import Layout, Source
 
@@ -413,12 +411,15 @@ def _squash(name: str) -> str:
 
 
 def csv_read(source: Source, rejects: str) -> str:
-    """read_csv over one file: all columns as text, bad lines stored in `rejects`."""
+    """read_csv over one file: the sniffed header, all columns text, bad lines in `rejects`."""
     compression = "'gzip'" if source.gzipped else "'none'"
+    columns = ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in source.header)
     return (
-        f"read_csv({sql_string(str(source.path))}, header = true, all_varchar = true, "
-        f"delim = {sql_string(source.delimiter)}, compression = {compression}, "
-        "store_rejects = true, "
+        f"read_csv({sql_string(str(source.path))}, header = true, auto_detect = false, "
+        f"columns = {{{columns}}}, delim = {sql_string(source.delimiter)}, quote = '\"', "
+        f"escape = '\"', compression = {compression}, store_rejects = true, "
+        # Exports that mix line endings (a CRLF file with LF rows appended) still read.
+        "strict_mode = false, "
         f"rejects_table = {sql_string(rejects)}, rejects_scan = {sql_string(rejects + '_scan')})"
     )
 
@@ -492,22 +493,6 @@ def csv_select(read: str, mapping: Mapping[str, str], by_column: str | None) -> 
     )
     by_value = '"' + by_column.replace('"', '""') + '"' if by_column else "NULL"
     return _normalise(fields, by_value, f"SELECT * FROM {read}")
-
-
-def csv_headers(con: duckdb.DuckDBPyConnection, source: Source) -> list[str]:
-    """Column names as DuckDB's sniffer sees them."""
-    compression = "'gzip'" if source.gzipped else "'none'"
-    try:
-        rows = con.execute(
-            f"DESCRIBE SELECT * FROM read_csv({sql_string(str(source.path))}, header = true, "
-            f"all_varchar = true, delim = {sql_string(source.delimiter)}, "
-            # With rejects stored, a bad row is set aside instead of failing the sniff.
-            f"compression = {compression}, store_rejects = true, "
-            "rejects_table = 'ctamap_sniff_rejects', rejects_scan = 'ctamap_sniff_scan')"
-        ).fetchall()
-    except duckdb.Error as exc:
-        raise InputError(f"cannot read as CSV ({_first_line(exc)})", path=source.name) from None
-    return [str(row[0]) for row in rows]
 
 
 def _first_line(exc: BaseException) -> str:

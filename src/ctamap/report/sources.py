@@ -48,8 +48,10 @@ class Source:
     sample: Mapping[str, Any] | None
     """First JSON record after unwrapping pages and webhook envelopes; None for CSV."""
     delimiter: str = ","
-    """CSV delimiter, sniffed from the header line (DuckDB's sniffer can be misled by a
-    short data row; the header is the one line every CSV export gets right)."""
+    """CSV delimiter, sniffed from the header line."""
+    header: tuple[str, ...] = ()
+    """CSV column names. Read here and given to DuckDB with auto-detection off: its sniffer
+    gives up on files with a short or long row, and such a row must only be one malformed row."""
 
 
 def _spool_stdin(stack: ExitStack) -> Path:
@@ -126,14 +128,23 @@ def _first_json(text: str) -> tuple[Layout, Any]:
     return Layout.JSON_DOCUMENTS, first
 
 
-def _csv_delimiter(text: str) -> str:
+def _csv_header(text: str) -> tuple[str, tuple[str, ...]]:
     import csv
 
-    line = text.split("\n", 1)[0]
+    line = text.split("\n", 1)[0].rstrip("\r")
     try:
-        return str(csv.Sniffer().sniff(line, delimiters=",;\t|").delimiter)
+        delimiter = str(csv.Sniffer().sniff(line, delimiters=",;\t|").delimiter)
     except csv.Error:
-        return ","
+        delimiter = ","
+    cells = next(csv.reader([line], delimiter=delimiter), [])
+    names: list[str] = []
+    for n, cell in enumerate(cells, 1):
+        name = cell.strip() or f"column{n}"
+        # DuckDB needs distinct names; a repeated header gets a suffix.
+        while name in names:
+            name = f"{name}_{n}"
+        names.append(name)
+    return delimiter, tuple(names)
 
 
 def _describe(name: str, path: Path) -> Source:
@@ -151,7 +162,8 @@ def _describe(name: str, path: Path) -> Source:
         layout, first = _first_json(text)
         sample = unwrap(first)
         return Source(name, path, gzipped, layout, sample if isinstance(sample, Mapping) else None)
-    return Source(name, path, gzipped, Layout.CSV, None, _csv_delimiter(text))
+    delimiter, header = _csv_header(text)
+    return Source(name, path, gzipped, Layout.CSV, None, delimiter, header)
 
 
 def open_sources(names: tuple[str, ...], stack: ExitStack) -> Iterator[Source]:
