@@ -84,28 +84,59 @@ def _scenario(seed: int) -> list[Row]:
             add("click", email, clock, f"https://elsewhere.example.net/{n}", fate="unmatched")
     # Bots: a scanner user agent, a click 1 s after delivery, a burst, a honeypot clicker.
     add("delivered", "scan@example.org", START)
-    add("click", "scan@example.org", START + timedelta(hours=1), CTAS["welcome.pricing"],
-        agent="Mozilla/5.0 (compatible; Barracuda Sentinel)", fate="bot")
+    add(
+        "click",
+        "scan@example.org",
+        START + timedelta(hours=1),
+        CTAS["welcome.pricing"],
+        agent="Mozilla/5.0 (compatible; Barracuda Sentinel)",
+        fate="bot",
+    )
     add("delivered", "fast@example.org", START)
-    add("click", "fast@example.org", START + timedelta(seconds=1), CTAS["welcome.get-started"],
-        fate="bot")
+    add(
+        "click",
+        "fast@example.org",
+        START + timedelta(seconds=1),
+        CTAS["welcome.get-started"],
+        fate="bot",
+    )
     add("delivered", "burst@example.org", START)
     for k, cta in enumerate(["welcome.get-started", "welcome.pricing", "receipt.view-order"]):
-        add("click", "burst@example.org", START + timedelta(hours=2, seconds=k), CTAS[cta],
-            fate="bot")
+        add(
+            "click",
+            "burst@example.org",
+            START + timedelta(hours=2, seconds=k),
+            CTAS[cta],
+            fate="bot",
+        )
     add("delivered", "trap@example.org", START)
-    add("click", "trap@example.org", START + timedelta(hours=3), CTAS["welcome.pricing"],
-        fate="bot")
+    add(
+        "click", "trap@example.org", START + timedelta(hours=3), CTAS["welcome.pricing"], fate="bot"
+    )
     add("click", "trap@example.org", START + timedelta(hours=3, minutes=1), TRAP, fate="bot")
     # Unsubscribe link clicks count as clicks and as unsubscribes.
     add("click", "person1@example.org", START + timedelta(hours=5), UNSUBSCRIBE, cta="unsub")
     # Outside the window, and malformed rows.
-    add("click", "late@example.org", UNTIL + timedelta(hours=1), CTAS["welcome.pricing"],
-        fate="out_of_window")
+    add(
+        "click",
+        "late@example.org",
+        UNTIL + timedelta(hours=1),
+        CTAS["welcome.pricing"],
+        fate="out_of_window",
+    )
     add("click", "", START, CTAS["welcome.pricing"], fate="malformed")
     add("click", "odd@example.org", START, "", fate="malformed")
-    rows.append(Row("click", "odd@example.org", "yesterday-ish", CTAS["welcome.pricing"], BROWSER,
-                    "m1", "malformed"))
+    rows.append(
+        Row(
+            "click",
+            "odd@example.org",
+            "yesterday-ish",
+            CTAS["welcome.pricing"],
+            BROWSER,
+            "m1",
+            "malformed",
+        )
+    )
     return rows
 
 
@@ -123,9 +154,7 @@ def test_generated_scenario_figures(seed: int, tmp_path: Path, link_map: Path) -
     rows = _scenario(seed)
     log = tmp_path / "events.csv"
     _write(rows, log)
-    options = ReportOptions(
-        maps=(link_map,), logs=(str(log),), until=UNTIL.replace(tzinfo=None)
-    )
+    options = ReportOptions(maps=(link_map,), logs=(str(log),), until=UNTIL.replace(tzinfo=None))
     report = run_report(options)
     summary = report.summary
 
@@ -212,9 +241,7 @@ def test_unknown_denominators_are_null(tmp_path: Path, link_map: Path) -> None:
 
 def test_by_template_groups(events_dir: Path, link_map: Path) -> None:
     report = run_report(
-        ReportOptions(
-            maps=(link_map,), logs=(str(events_dir / "postmark.jsonl"),), by="template"
-        )
+        ReportOptions(maps=(link_map,), logs=(str(events_dir / "postmark.jsonl"),), by="template")
     )
     keys = [g.key for g in report.groups]
     assert "emails/welcome.txt" in keys

@@ -125,8 +125,11 @@ def _cta_table(ctas: tuple[CtaTotals, ...], title: str) -> Any:
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
-    for name in ("CTA", "text", "clicks", "unique", "share", "CTR", "CTOR"):
-        table.add_column(name, justify="left" if name in ("CTA", "text") else "right")
+    # The link ID is what users grep for: never wrap it; the text may wrap instead.
+    table.add_column("CTA", no_wrap=True)
+    table.add_column("text", overflow="fold")
+    for name in ("clicks", "unique", "share", "CTR", "CTOR"):
+        table.add_column(name, justify="right", no_wrap=True)
     for cta in ctas:
         label = cta.id if cta.status == "active" else f"{cta.id} (retired)"
         table.add_row(
