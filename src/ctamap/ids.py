@@ -50,6 +50,19 @@ class LinkMapEntry:
     status: str = "active"  # or "retired"
     occurrences: tuple[Occurrence, ...] = field(default=())
 
+    @property
+    def campaign(self) -> str:
+        """`utm_campaign` of the tracked URL; the template when there is none."""
+        from ctamap.urls import params_of
+
+        found = dict(params_of(self.tracked_url or "")).get("utm_campaign", "")
+        return found or self.template
+
+    @property
+    def part(self) -> str:
+        """`text` for links in text templates, else `html`."""
+        return "text" if self.kind == "text-version" else "html"
+
 
 def slugify(text: str, limit: int = _MAX_SLUG) -> str:
     """Lowercase ASCII words joined by `-`, cut on a word boundary."""
@@ -110,8 +123,14 @@ class LinkMap:
 
     @classmethod
     def loads(cls, text: str, path: str) -> LinkMap:
-        if path.endswith(".csv"):
-            return cls(_entry_from_row(row) for row in csv.DictReader(io.StringIO(text)))
+        """A map from its JSON, or CSV with the same columns (decided by the content)."""
+        text = text.removeprefix("\ufeff")
+        if not text.lstrip().startswith("{"):
+            reader = csv.DictReader(io.StringIO(text))
+            missing = [c for c in ("id", "template", "url") if c not in (reader.fieldnames or ())]
+            if missing:
+                raise InputError(f"CSV link map lacks column(s) {', '.join(missing)}", path=path)
+            return cls(_entry_from_row(row) for row in reader)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
@@ -120,10 +139,15 @@ class LinkMap:
             ) from None
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             raise InputError(f'not a link map (expected "schema": "{SCHEMA}")', path=path)
-        try:
-            return cls(_entry_from_json(item) for item in data["links"])
-        except (KeyError, TypeError) as error:
-            raise InputError(f"link map entry is missing {error}", path=path) from None
+        links = data.get("links")
+        if not isinstance(links, list):
+            raise InputError('link map has no "links" list', path=path)
+        for n, item in enumerate(links, 1):
+            if not isinstance(item, dict):
+                raise InputError(f"link map entry #{n} is not an object", path=path)
+            if missing := [key for key in ("id", "template") if not item.get(key)]:
+                raise InputError(f"link map entry #{n} lacks {', '.join(missing)}", path=path)
+        return cls(_entry_from_json(item) for item in links)
 
     def dumps(self, fmt: str = "json") -> str:
         entries = sorted(self.entries, key=lambda e: (e.template, e.id))
