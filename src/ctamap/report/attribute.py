@@ -111,11 +111,20 @@ content_keys AS (
     ) WHERE key IS NOT NULL GROUP BY key HAVING count(DISTINCT id) = 1
 ),
 bare_keys AS (
-    SELECT key, min(id) AS id FROM (
-        SELECT {_bare("url", link_id_param)} AS key, id FROM links
+    -- One entry, or else the one untracked entry: a click that reached this step carries no
+    -- known link ID, which a tracked HTML link would have had, so when an HTML CTA and its
+    -- text-version twin share a destination the click came from the untracked twin.
+    SELECT key,
+        CASE WHEN count(DISTINCT id) = 1 THEN min(id)
+             WHEN count(DISTINCT CASE WHEN untracked THEN id END) = 1
+                 THEN min(CASE WHEN untracked THEN id END)
+        END AS id
+    FROM (
+        SELECT {_bare("url", link_id_param)} AS key, id, tracked_url IS NULL AS untracked
+        FROM links
         UNION ALL
-        SELECT {_bare("tracked_url", link_id_param)} AS key, id FROM links
-    ) WHERE key IS NOT NULL GROUP BY key HAVING count(DISTINCT id) = 1
+        SELECT {_bare("tracked_url", link_id_param)} AS key, id, FALSE AS untracked FROM links
+    ) WHERE key IS NOT NULL GROUP BY key
 )
 SELECT k.url,
     coalesce(p.id, c.id, b.id) AS link_id,
