@@ -40,9 +40,8 @@ def test_html_and_text_clicks_land_on_their_own_ctas(tmp_path: Path) -> None:
         if e["id"] == "welcome.get-started"
     )
     deliveries = [
-        {"email": f"r{i}@x.org", "event": "delivered", "timestamp": 1_700_000_000, "sg_event_id": f"d{i}"}
-        for i in range(4)
-    ]  # fmt: skip
+        _event(-100, f"r{i}@x.org", "", "delivered") | {"sg_event_id": f"d{i}"} for i in range(4)
+    ]
     clicks = [
         _event(1, "r0@x.org", tracked),  # the HTML button, with its link ID
         _event(2, "r1@x.org", "https://example.com/start"),  # the text version: no ID
