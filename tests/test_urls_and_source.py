@@ -97,3 +97,11 @@ def test_tldextract_stays_offline_and_quiet() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "example.co.uk"
     assert out.stderr == ""
+
+
+def test_explicit_template_syntax_wins_over_detection() -> None:
+    text = '<a href="https://e.com/?q={{ x }}">{% if a %}x{% endif %}</a>'
+    assert from_text(text, "t.html", syntax="auto").syntax == "jinja"
+    assert from_text(text, "t.html", syntax="none").masked == text
+    src = from_text("{{#each a}}{{/each}} {{ y }}", "t.html", syntax="mustache")
+    assert src.syntax == "handlebars"

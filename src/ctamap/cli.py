@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import sys
 import traceback
 from collections.abc import Callable
@@ -53,7 +54,7 @@ def handles_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except CtamapError as error:
-            _say(f"error: {error}")
+            _say(f"ctamap: error: {error}")
             raise typer.Exit(EXIT_ERROR) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -92,7 +93,7 @@ def _config(path: Path | None) -> Any:
 
 def _report_errors(errors: tuple[CtamapError, ...]) -> int:
     for error in errors:
-        _say(f"error: {error}")
+        _say(f"ctamap: error: {error}")
     return EXIT_ERROR if errors else EXIT_OK
 
 
@@ -265,3 +266,153 @@ def rules(
 
 def main() -> None:
     app()
+
+
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _seconds(text: str, option: str) -> float:
+    """`10s`, `500ms`, `2m`, `1h` or a plain number of seconds."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*", text)
+    if not match:
+        raise typer.BadParameter(
+            f"{text!r} is not a duration like 10s, 2m or 500ms", param_hint=option
+        )
+    return float(match.group(1)) * _DURATION_UNITS[match.group(2) or "s"]
+
+
+def _utc(text: str | None, option: str) -> datetime.datetime | None:
+    """An ISO date or date-time; naive values are UTC."""
+    if text is None:
+        return None
+    try:
+        value = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not an ISO date or date-time", param_hint=option
+        ) from None
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+    return value
+
+
+def _column(text: str) -> tuple[str, str]:
+    from ctamap.report.readers import CSV_FIELDS
+
+    name, sep, header = text.partition("=")
+    if not sep or not header or name not in CSV_FIELDS:
+        raise typer.BadParameter(
+            f"{text!r}: use FIELD=HEADER with FIELD one of {', '.join(CSV_FIELDS)}",
+            param_hint="--column",
+        )
+    return name, header
+
+
+@app.command()
+@handles_errors
+def report(
+    logs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Event files (JSON, JSON lines, CSV, .gz); - for stdin.", show_default=False
+        ),
+    ],
+    maps: Annotated[
+        list[Path], typer.Option("--map", help="Link map (JSON or CSV); repeat for several.")
+    ] = [Path("ctamap.linkmap.json")],  # noqa: B006
+    input_format: Annotated[
+        str,
+        typer.Option("--format", help="auto, sendgrid, mailgun, postmark, ses, sparkpost or csv."),
+    ] = "auto",
+    column: Annotated[
+        list[str] | None,
+        typer.Option("--column", help="Generic CSV mapping FIELD=HEADER, e.g. recipient=email."),
+    ] = None,
+    link_id_param: Annotated[
+        str, typer.Option("--link-id-param", help="Query parameter carrying the link ID.")
+    ] = "cta_id",
+    since: Annotated[
+        str | None, typer.Option("--since", help="Count events at or after this UTC time (ISO).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Count events before this UTC time (ISO).")
+    ] = None,
+    dedupe_window: Annotated[
+        str,
+        typer.Option(
+            "--dedupe-window",
+            help="Repeat clicks on one CTA by one recipient this soon count once (e.g. 10s).",
+        ),
+    ] = "0",
+    bots: Annotated[
+        str, typer.Option("--bots", help="exclude, flag or include bot clicks.")
+    ] = "exclude",
+    bot_min_seconds: Annotated[
+        float,
+        typer.Option("--bot-min-seconds", help="A click sooner than this after delivery is a bot."),
+    ] = 2.0,
+    bot_burst: Annotated[
+        int,
+        typer.Option(
+            "--bot-burst",
+            min=2,
+            help="This many distinct CTAs clicked within --bot-burst-window is a bot.",
+        ),
+    ] = 3,
+    bot_burst_window: Annotated[
+        str, typer.Option("--bot-burst-window", help="Span of a burst (e.g. 5s).")
+    ] = "5s",
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Break figures down by template, campaign, day, part or an input column."
+        ),
+    ] = None,
+    delivered: Annotated[
+        int | None,
+        typer.Option("--delivered", min=0, help="Delivered count (instead of delivery events)."),
+    ] = None,
+    sent: Annotated[
+        int | None, typer.Option("--sent", min=0, help="Sent count: delivered = sent - bounced.")
+    ] = None,
+    bounced: Annotated[
+        int | None,
+        typer.Option("--bounced", min=0, help="Bounced count for --sent (default: bounce events)."),
+    ] = None,
+    output: Annotated[str, typer.Option("--output", "-o", help="table, json or csv.")] = "table",
+    top_unmatched: Annotated[
+        int, typer.Option("--top-unmatched", min=0, help="How many unmatched URLs to list.")
+    ] = 50,
+) -> None:
+    """Join click/open/delivery logs from an email service back to the CTAs of the link map."""
+    from ctamap.report import FORMATS, RENDERERS, BotMode, ReportOptions, run_report
+
+    if input_format not in FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
+    if output not in RENDERERS:
+        raise typer.BadParameter(f"choose one of {', '.join(RENDERERS)}", param_hint="--output")
+    if bots not in {mode.value for mode in BotMode}:
+        raise typer.BadParameter("choose exclude, flag or include", param_hint="--bots")
+    options = ReportOptions(
+        maps=tuple(maps),
+        logs=tuple(logs),
+        format=input_format,
+        columns=tuple(_column(c) for c in column or ()),
+        link_id_param=link_id_param,
+        since=_utc(since, "--since"),
+        until=_utc(until, "--until"),
+        dedupe_window=_seconds(dedupe_window, "--dedupe-window"),
+        bots=BotMode(bots),
+        bot_min_seconds=bot_min_seconds,
+        bot_burst=bot_burst,
+        bot_burst_seconds=_seconds(bot_burst_window, "--bot-burst-window"),
+        by=by,
+        delivered=delivered,
+        sent=sent,
+        bounced=bounced,
+        unmatched_limit=top_unmatched,
+        progress=sys.stderr.isatty(),
+    )
+    RENDERERS[output](run_report(options), sys.stdout)

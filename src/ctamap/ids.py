@@ -50,6 +50,19 @@ class LinkMapEntry:
     status: str = "active"  # or "retired"
     occurrences: tuple[Occurrence, ...] = field(default=())
 
+    @property
+    def campaign(self) -> str:
+        """`utm_campaign` of the tracked URL; the template when there is none."""
+        from ctamap.urls import params_of
+
+        found = dict(params_of(self.tracked_url or "")).get("utm_campaign", "")
+        return found or self.template
+
+    @property
+    def part(self) -> str:
+        """`text` for links in text templates, else `html`."""
+        return "text" if self.kind == "text-version" else "html"
+
 
 def slugify(text: str, limit: int = _MAX_SLUG) -> str:
     """Lowercase ASCII words joined by `-`, cut on a word boundary."""
@@ -110,8 +123,14 @@ class LinkMap:
 
     @classmethod
     def loads(cls, text: str, path: str) -> LinkMap:
-        if path.endswith(".csv"):
-            return cls(_entry_from_row(row) for row in csv.DictReader(io.StringIO(text)))
+        """A map from its JSON, or CSV with the same columns (decided by the content)."""
+        text = text.removeprefix("\ufeff")
+        if not text.lstrip().startswith("{"):
+            reader = csv.DictReader(io.StringIO(text))
+            missing = [c for c in ("id", "template", "url") if c not in (reader.fieldnames or ())]
+            if missing:
+                raise InputError(f"CSV link map lacks column(s) {', '.join(missing)}", path=path)
+            return cls(_entry_from_row(row) for row in reader)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
@@ -120,10 +139,15 @@ class LinkMap:
             ) from None
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             raise InputError(f'not a link map (expected "schema": "{SCHEMA}")', path=path)
-        try:
-            return cls(_entry_from_json(item) for item in data["links"])
-        except (KeyError, TypeError) as error:
-            raise InputError(f"link map entry is missing {error}", path=path) from None
+        links = data.get("links")
+        if not isinstance(links, list):
+            raise InputError('link map has no "links" list', path=path)
+        for n, item in enumerate(links, 1):
+            if not isinstance(item, dict):
+                raise InputError(f"link map entry #{n} is not an object", path=path)
+            if missing := [key for key in ("id", "template") if not item.get(key)]:
+                raise InputError(f"link map entry #{n} lacks {', '.join(missing)}", path=path)
+        return cls(_entry_from_json(item) for item in links)
 
     def dumps(self, fmt: str = "json") -> str:
         entries = sorted(self.entries, key=lambda e: (e.template, e.id))
@@ -221,14 +245,16 @@ def assign(
         entries = by_template.get(key, [])
         prefix = _prefix_for(key, template.is_text, entries, claims)
         ids: list[str | None] = [None] * len(template.ctas)
-        # Candidates in document order, so that identical CTAs (twelve `href="#"` icons) map
-        # back to the entries they had, in the order they had them.
+        # In document order as last written, so that of several CTAs alike (same destination
+        # and text) the first takes the first one's ID again, not `x-10` before `x-2`.
         free = {e.id: e for e in sorted(entries, key=_document_order)}
         # 1. The ID already written into the href, or the `data-cta` one, when the map has it.
         for i, cta in enumerate(template.ctas):
             written = dict(params_of(cta.url)).get(link_id_param, "")
             explicit = f"{prefix}.{slugify(cta.explicit_id)}" if cta.explicit_id else ""
-            for candidate in (written, explicit):
+            # A `data-cta` used twice got `-2`, `-3` … when new: those are its IDs too.
+            numbered = [e for e in free if explicit and _numbered(e, explicit)]
+            for candidate in (written, explicit, *numbered):
                 if candidate and candidate in free:
                     ids[i] = candidate
                     del free[candidate]
@@ -263,9 +289,22 @@ def assign(
     return result
 
 
-def _document_order(entry: LinkMapEntry) -> tuple[int, int, str]:
-    first = entry.occurrences[0] if entry.occurrences else Occurrence(0, 0, "")
-    return (first.line, first.column, entry.id)
+def _numbered(entry_id: str, base: str) -> bool:
+    """`base-2`, `base-3` …: the IDs `_Claims.unique` makes when `base` is taken."""
+    suffix = entry_id.removeprefix(base + "-")
+    return suffix != entry_id and suffix.isdigit()
+
+
+def _document_order(entry: LinkMapEntry) -> tuple[int, int, str, int]:
+    """First occurrence in the template, then the ID with its `-N` suffix read as a number
+    (maps written as CSV carry no occurrences)."""
+    line, column = (
+        (entry.occurrences[0].line, entry.occurrences[0].column) if entry.occurrences else (0, 0)
+    )
+    base, _, n = entry.id.rpartition("-")
+    if base and n.isdigit():
+        return line, column, base, int(n)
+    return line, column, entry.id, 1
 
 
 def _prefix_for(key: str, is_text: bool, entries: list[LinkMapEntry], claims: _Claims) -> str:

@@ -6,12 +6,13 @@ re-serialised. Files are written atomically and only when their bytes change.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import html
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -97,6 +98,32 @@ class TemplatePlan:
     def changed(self) -> bool:
         return bool(self.edits) and self.new_text != self.text
 
+    @property
+    def written_entries(self) -> tuple[LinkMapEntry, ...]:
+        """`entries` with occurrence positions in the instrumented text. The map describes the
+        file as written; positions from before the edits would make the next run (or `--check`)
+        see a changed map although the template is already instrumented."""
+        if not self.edits:
+            return self.entries
+        starts = line_starts(self.new_text)
+        ordered = sorted(self.edits, key=lambda e: (e.start, e.end))
+        entries: list[LinkMapEntry] = []
+        for entry, cta in zip(self.entries, self.template.ctas, strict=True):
+            occurrences: list[Occurrence] = []
+            for link, occurrence in zip(cta.occurrences, entry.occurrences, strict=True):
+                # Edits end at or before the element's `<` (the pixel) shift it; href edits
+                # lie inside the element and do not.
+                shift = sum(
+                    len(e.replacement) - (e.end - e.start) for e in ordered if e.end <= link.start
+                )
+                offset = link.start + shift
+                index = bisect.bisect_right(starts, offset) - 1
+                occurrences.append(
+                    replace(occurrence, line=index + 1, column=offset - starts[index] + 1)
+                )
+            entries.append(replace(entry, occurrences=tuple(occurrences)))
+        return tuple(entries)
+
 
 def _document_separator(template: Template) -> str:
     """The author's habit across the document: `&amp;` unless they write bare `&`."""
@@ -165,33 +192,7 @@ def plan_template(
         entries.append(_entry(key, cta, link_id, tracked_url, managed))
     if (pixel := _pixel_edit(template, config)) is not None:
         edits.append(pixel)
-    if edits:
-        # The map records where each link stands in the file as written, so that a second run
-        # over the instrumented file yields the same map.
-        position = _positions_after(source.text, edits)
-        entries = [
-            replace(e, occurrences=tuple(position(o) for o in e.occurrences)) for e in entries
-        ]
     return TemplatePlan(key, template, tuple(ids), tuple(entries), tuple(edits))
-
-
-def _positions_after(text: str, edits: Sequence[Edit]) -> Callable[[Occurrence], Occurrence]:
-    """Maps an occurrence's (line, column) in `text` to where it stands after `edits`."""
-    starts = line_starts(text)
-    ordered = sorted(edits, key=lambda e: e.start)
-
-    def moved(occurrence: Occurrence) -> Occurrence:
-        offset = starts[occurrence.line - 1] + occurrence.column - 1
-        line_start = starts[occurrence.line - 1]
-        # Edits never add newlines, so only same-line edits before the link move its column.
-        shift = sum(
-            len(e.replacement) - (e.end - e.start)
-            for e in ordered
-            if line_start <= e.start and e.end <= offset
-        )
-        return replace(occurrence, column=occurrence.column + shift)
-
-    return moved
 
 
 def _entry(

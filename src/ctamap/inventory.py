@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -75,7 +77,9 @@ def _table(workspace: Workspace) -> str:
             r.template, f"{r.line}:{r.column}", r.id, r.kind, r.role, r.text, r.url,
             "yes" if r.tracked else "no",
         )  # fmt: skip
-    console = Console(width=200, record=True, file=io.StringIO())
+    # A terminal's own width; a pipe or file gets wide rows rather than folded ones.
+    width = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 200
+    console = Console(width=width, record=True, file=io.StringIO())
     console.print(table)
     return console.export_text(styles=False)
 

@@ -205,7 +205,11 @@ class _HtmlScanner:
         href = by_name.get("href")
         if href is None and name not in ESP_LINK_TAGS:
             return  # an anchor target (<a name=…>) or a shape without a destination
-        self_closing = match.group("attrs").rstrip().endswith("/")
+        # `/>` closes the tag, unless the `/` ends an unquoted value (`href=https://x.com/>`).
+        closing_end = match.start("attrs") + len(match.group("attrs").rstrip())
+        self_closing = match.group("attrs").rstrip().endswith("/") and not any(
+            a.quote == "" and a.value_end == closing_end for a in attrs
+        )
         content_start = content_end = end = match.end()
         if not self_closing and name not in ("area",):
             content_end = self._content_end(name, match.end())

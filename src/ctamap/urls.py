@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from html.entities import html5
 from urllib.parse import unquote_plus
 
-_FRAGMENT = re.compile(r"(?<!&)#")  # not the `#` of a numeric entity such as `&#38;`
 _SEPARATOR = re.compile(r"&amp;|&#0*38;|&#x0*26;|&", re.I)
+_FRAGMENT = re.compile(r"&#(?:x([0-9a-f]+)|([0-9]+));?|#", re.I)
 # Entity names a browser decodes even without a `;` (`&copy=1` reads as `©=1` in text).
 _LEGACY_ENTITIES = tuple(sorted({name for name in html5 if not name.endswith(";")}, key=len))
 
@@ -45,12 +45,24 @@ def _decode(text: str) -> str:
     return unquote_plus(html.unescape(text))
 
 
+def _fragment_start(raw: str) -> int:
+    """Offset of the `#` that starts the fragment, -1 when none. The `#` of a numeric character
+    reference (`&#38;` between parameters) is not one, unless it encodes `#` itself (`&#35;`)."""
+    for match in _FRAGMENT.finditer(raw):
+        if match.group() == "#":
+            return match.start()
+        hexa, decimal = match.group(1), match.group(2)
+        if (int(hexa, 16) if hexa else int(decimal)) == ord("#"):
+            return match.start()
+    return -1
+
+
 def layout(raw: str, masked: str | None = None, default_separator: str = "&amp;") -> QueryLayout:
     """Split a raw URL into query parameters; `masked` hides template tags (same length).
     The separator style is the URL's own, else `default_separator` (the document's)."""
     masked = raw if masked is None else masked
-    fragment = _FRAGMENT.search(masked)
-    query_end = fragment.start() if fragment else len(raw)
+    hash_at = _fragment_start(masked)
+    query_end = hash_at if hash_at >= 0 else len(raw)
     question = masked.find("?", 0, query_end)
     if question < 0:
         return QueryLayout(-1, query_end, (), default_separator)
@@ -143,10 +155,12 @@ def params_of(url: str) -> list[tuple[str, str]]:
 
 
 def without_params(url: str, drop: Iterable[str]) -> str:
-    """A decoded URL with the named parameters removed, the rest kept in order."""
+    """A decoded URL with the named parameters removed, the rest kept in order. The query is
+    always rebuilt, also when nothing is dropped: `set_params` appends after a dangling `&` or
+    `?`, so `x?a=1&` and `x?a=1&utm_medium=email` must both give `x?a=1`."""
     drop = set(drop)
     shape = layout(url)
-    if shape.query_start < 0 or not any(p.name in drop for p in shape.params):
+    if shape.query_start < 0:
         return url
     kept = [url[p.start : p.end] for p in shape.params if p.name not in drop]
     query = "?" + "&".join(kept) if kept else ""

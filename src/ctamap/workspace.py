@@ -29,7 +29,7 @@ class Workspace:
     def new_linkmap(self) -> LinkMap:
         from ctamap.ids import update
 
-        return update(self.linkmap, {p.key: list(p.entries) for p in self.plans})
+        return update(self.linkmap, {p.key: list(p.written_entries) for p in self.plans})
 
 
 def map_location(config: Config, given: Path | None) -> Path:

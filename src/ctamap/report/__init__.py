@@ -1,0 +1,43 @@
+"""`ctamap report`: join click/open/delivery logs exported by email services back to CTAs.
+
+Pipeline (one module per step): `sources` and `readers` (read + normalise, DuckDB stage one),
+`attribute`, `filter`, `aggregate` (plain SQL, stage two), `render`. `pipeline.run_report` ties
+them together.
+"""
+
+from __future__ import annotations
+
+from ctamap.report.linkmap import LinkMapEntry, load_link_maps
+from ctamap.report.model import (
+    EXCLUSION_REASONS,
+    BotMode,
+    CtaTotals,
+    Event,
+    Group,
+    Report,
+    ReportOptions,
+    Summary,
+    UnmatchedUrl,
+)
+from ctamap.report.pipeline import read_events, run_report
+from ctamap.report.readers import FORMATS, READERS
+from ctamap.report.render import RENDERERS
+
+__all__ = [
+    "EXCLUSION_REASONS",
+    "FORMATS",
+    "READERS",
+    "RENDERERS",
+    "BotMode",
+    "CtaTotals",
+    "Event",
+    "Group",
+    "LinkMapEntry",
+    "Report",
+    "ReportOptions",
+    "Summary",
+    "UnmatchedUrl",
+    "load_link_maps",
+    "read_events",
+    "run_report",
+]

@@ -1,0 +1,109 @@
+"""The embedded DuckDB connection: offline, UTC, bounded memory, and a progress bar hook.
+
+DuckDB's json extension is statically linked into the wheel; autoinstall/autoload of
+extensions is switched off so that a report can never trigger a network download.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+
+#: Settings applied to every connection. `preserve_insertion_order = false` lets DuckDB stream
+#: and aggregate without keeping row order, which the report never needs (it sorts its output).
+SETTINGS: dict[str, Any] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "preserve_insertion_order": False,
+}
+
+#: Macros used by the readers (stage one, DuckDB-only SQL is fine there).
+_MACROS = (
+    # Provider timestamps: ISO 8601 with any fraction and offset, Unix seconds (int, float or
+    # string) or Unix milliseconds. Out-of-range numbers give NULL (a malformed row), not an error.
+    # A trailing Z is UTC: the plain TIMESTAMP cast reads it several times faster than the
+    # time-zone-aware one, which is only needed for explicit offsets.
+    """CREATE OR REPLACE TEMP MACRO ctamap_ts(v) AS (
+        CASE WHEN ends_with(v, 'Z') THEN try_cast(v AS TIMESTAMP) ELSE coalesce(
+            try_cast(v AS TIMESTAMPTZ),
+            CASE
+                WHEN try_cast(v AS DOUBLE) BETWEEN 0 AND 1e11
+                    THEN to_timestamp(try_cast(v AS DOUBLE))
+                WHEN try_cast(v AS DOUBLE) BETWEEN 1e11 AND 1e14
+                    THEN to_timestamp(try_cast(v AS DOUBLE) / 1000)
+            END
+        )::TIMESTAMP END
+    )""",
+    # Recipients are hashed as soon as they are read: counting needs only equality.
+    "CREATE OR REPLACE TEMP MACRO ctamap_rcpt(v) AS "
+    "CASE WHEN trim(v) <> '' THEN hash(lower(trim(v))) END",
+    "CREATE OR REPLACE TEMP MACRO ctamap_id(v) AS CASE WHEN v <> '' THEN hash(v) END",
+)
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the report's settings and macros."""
+    con = duckdb.connect(":memory:", config=dict(SETTINGS))
+    # Provider times are UTC; so are --since/--until and the `day` grouping.
+    con.execute("SET TimeZone = 'UTC'")
+    for macro in _MACROS:
+        con.execute(macro)
+    return con
+
+
+def execute(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Sequence[object] = (),
+    *,
+    progress: bool = False,
+    label: str = "reading events",
+) -> None:
+    """Run one statement; with `progress`, show DuckDB's own estimate as a bar on stderr."""
+    if not progress:
+        con.execute(sql, list(params))
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    done = threading.Event()
+    error: list[BaseException] = []
+
+    def _run() -> None:
+        try:
+            con.execute(sql, list(params))
+        except BaseException as exc:  # re-raised in the caller's thread
+            error.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=_run, daemon=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        transient=True,
+        console=_stderr_console(),
+    ) as bar:
+        task = bar.add_task(label, total=100)
+        worker.start()
+        while not done.wait(0.1):
+            # query_progress() is -1 before DuckDB has an estimate.
+            fraction = con.query_progress()
+            if fraction >= 0:
+                bar.update(task, completed=fraction)
+        bar.update(task, completed=100)
+    worker.join()
+    if error:
+        raise error[0]
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(file=sys.stderr)

@@ -1,0 +1,157 @@
+"""Stage two, filtering: give every event row at most one exclusion reason.
+
+Reasons are decided in a fixed order, so each row has exactly one: malformed, out_of_window,
+duplicate (same event ID), bot (clicks), unmatched (clicks), duplicate (repeat click within
+`--dedupe-window`). Rows without a reason are counted. Plain SQL over `events`, `links` and
+`url_links`, using functions Spark SQL and Trino also have.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ctamap.report.model import BotMode, ReportOptions
+
+#: `--by` value -> SQL for the group key of a row (`e` = event, `l` = its link, if any).
+GROUP_KEYS: dict[str, str] = {
+    "template": "coalesce(l.template, e.template)",
+    "campaign": "coalesce(l.campaign, e.campaign)",
+    "day": "CAST(CAST(e.time AS DATE) AS VARCHAR)",
+    "part": "CASE WHEN e.type = 'click' THEN coalesce(e.part, l.part) "
+    "WHEN e.type = 'open' THEN 'html' ELSE e.part END",
+}
+
+
+def _timestamp(value: datetime) -> str:
+    return f"TIMESTAMP '{value.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
+
+
+def group_key(by: str | None) -> str:
+    """SQL for the group key; a column name reads the value the reader kept (`by_value`)."""
+    if by is None:
+        return "CAST(NULL AS VARCHAR)"
+    return GROUP_KEYS.get(by, "e.by_value")
+
+
+def classify_sql(options: ReportOptions) -> str:
+    """CREATE the `classified` table: one row per event with `reason` (NULL = counted)."""
+    window: list[str] = []
+    if options.since is not None:
+        window.append(f"e.time < {_timestamp(options.since)}")
+    if options.until is not None:
+        window.append(f"e.time >= {_timestamp(options.until)}")
+    out_of_window = " OR ".join(window) or "false"
+    burst_ms = int(options.bot_burst_seconds * 1000)
+    bucket_s = max(options.bot_burst_seconds, 0.001)
+    min_ms = int(options.bot_min_seconds * 1000)
+    exclude_bots = "true" if options.bots is BotMode.EXCLUDE else "false"
+    window_ms = int(options.dedupe_window * 1000)
+    repeat = (
+        f"""CASE WHEN reason IS NULL AND type = 'click' AND date_diff('millisecond',
+                lag(time) OVER (PARTITION BY reason IS NULL AND type = 'click', recipient,
+                                link_id ORDER BY time),
+                time) < {window_ms} THEN 'duplicate' ELSE reason END"""
+        if window_ms > 0
+        else "reason"
+    )
+    signals = (
+        "SELECT rid FROM clicks WHERE false"
+        if options.bots is BotMode.INCLUDE
+        else f"""
+    SELECT c.rid FROM clicks c
+    LEFT JOIN honeypot h ON c.recipient = h.recipient AND c.message_key = h.message_key
+    LEFT JOIN delivered d ON c.recipient = d.recipient AND c.message_key = d.message_key
+    LEFT JOIN burst_clicks b ON c.rid = b.rid
+    WHERE c.bot OR c.honeypot OR h.recipient IS NOT NULL OR b.rid IS NOT NULL
+        OR date_diff('millisecond', d.delivered_at, c.time) < {min_ms}"""
+    )
+    # `rowid` identifies a row of `events` (Spark: monotonically_increasing_id()).
+    return f"""
+CREATE OR REPLACE TABLE classified AS
+WITH
+-- Event IDs seen more than once: only those rows are numbered, the rest pass untouched.
+repeated_ids AS (
+    SELECT e.event_id FROM events e
+    WHERE e.event_id IS NOT NULL AND NOT e.malformed AND NOT ({out_of_window})
+    GROUP BY e.event_id HAVING count(*) > 1
+),
+later_copies AS (
+    SELECT rid FROM (
+        SELECT e.rowid AS rid, row_number() OVER (
+            PARTITION BY e.event_id ORDER BY e.time, e.url, e.type, e.rowid) AS copy_no
+        FROM events e JOIN repeated_ids r ON e.event_id = r.event_id
+        WHERE NOT e.malformed AND NOT ({out_of_window})
+    ) WHERE copy_no > 1
+),
+base AS NOT MATERIALIZED (
+    SELECT e.rowid AS rid, e.type, e.recipient, e.time, e.message_id, e.machine_open, e.bot,
+        CASE WHEN e.malformed THEN 'malformed'
+             WHEN {out_of_window} THEN 'out_of_window'
+             WHEN lc.rid IS NOT NULL THEN 'duplicate' END AS early_reason,
+        u.link_id, l.role,
+        -- Only unmatched URLs are listed later: do not carry every URL along.
+        CASE WHEN e.type = 'click' AND u.link_id IS NULL THEN e.url END AS unmatched_url,
+        CASE WHEN e.type = 'click' THEN coalesce(u.link_id, e.url) END AS target,
+        {group_key(options.by)} AS grp
+    FROM events e
+    LEFT JOIN later_copies lc ON e.rowid = lc.rid
+    LEFT JOIN url_links u ON e.type = 'click' AND e.url = u.url
+    LEFT JOIN links l ON u.link_id = l.id
+),
+clicks AS (
+    SELECT rid, recipient, coalesce(message_id, 0) AS message_key, time, bot,
+           hash(target) AS target, coalesce(role = 'honeypot', false) AS honeypot
+    FROM base WHERE early_reason IS NULL AND type = 'click'
+),
+-- A honeypot click marks the recipient's other clicks on that message as bot.
+honeypot AS (
+    SELECT DISTINCT recipient, message_key FROM clicks WHERE honeypot
+),
+delivered AS (
+    SELECT recipient, coalesce(message_id, 0) AS message_key, min(time) AS delivered_at
+    FROM base WHERE early_reason IS NULL AND type = 'delivered'
+    GROUP BY recipient, coalesce(message_id, 0)
+),
+-- Bursts ({options.bot_burst} distinct targets within {options.bot_burst_seconds:g}s): such
+-- clicks span at most two {options.bot_burst_seconds:g}-second buckets, so one bucket holds at
+-- least half of them. That cheap count finds the few recipients worth the exact check.
+burst_recipients AS (
+    SELECT DISTINCT recipient FROM (
+        SELECT recipient, hash(recipient, floor(date_diff('millisecond',
+                TIMESTAMP '1970-01-01', time) / {bucket_s * 1000})) AS bucket
+        FROM clicks
+    ) GROUP BY recipient, bucket HAVING count(*) >= {(options.bot_burst + 1) // 2}
+),
+burst_pool AS (
+    SELECT c.* FROM clicks c JOIN burst_recipients r ON c.recipient = r.recipient
+),
+burst_starts AS (
+    SELECT s.recipient, s.time AS started
+    FROM burst_pool s JOIN burst_pool c ON c.recipient = s.recipient
+        AND c.time >= s.time AND date_diff('millisecond', s.time, c.time) <= {burst_ms}
+    GROUP BY s.recipient, s.time
+    HAVING count(DISTINCT c.target) >= {options.bot_burst}
+),
+burst_clicks AS (
+    SELECT DISTINCT c.rid
+    FROM burst_starts s JOIN burst_pool c ON c.recipient = s.recipient
+        AND c.time >= s.started AND date_diff('millisecond', s.started, c.time) <= {burst_ms}
+),
+signals AS ({signals}
+),
+judged AS (
+    SELECT b.type, b.recipient, b.time, b.machine_open, b.link_id, b.grp, b.unmatched_url,
+        (b.type = 'click' AND b.role = 'unsubscribe') AS unsubscribe_click,
+        CASE
+            WHEN b.early_reason IS NOT NULL OR b.type <> 'click' THEN b.early_reason
+            WHEN {exclude_bots} AND s.rid IS NOT NULL THEN 'bot'
+            WHEN b.link_id IS NULL THEN 'unmatched'
+        END AS reason,
+        s.rid IS NOT NULL AS bot_signal
+    FROM base b LEFT JOIN signals s ON b.rid = s.rid
+)
+SELECT type, recipient, link_id, unsubscribe_click, grp, machine_open, final_reason AS reason,
+       bot_signal AND final_reason IS NULL AS flagged,
+       CASE WHEN final_reason = 'unmatched' THEN unmatched_url END AS url
+FROM (SELECT *, {repeat} AS final_reason FROM judged)
+"""

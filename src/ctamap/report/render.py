@@ -1,0 +1,172 @@
+"""Renderers for a `Report`, keyed by `--output` name: rich table, JSON, spreadsheet-safe CSV.
+
+Recipients never reach a renderer: the report only holds counts.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any, TextIO
+
+from ctamap.report.model import CtaTotals, Report, Summary
+
+_CTA_FIELDS = (
+    "id",
+    "template",
+    "text",
+    "url",
+    "role",
+    "status",
+    "total_clicks",
+    "unique_clicks",
+    "click_share",
+    "ctr",
+    "ctor",
+)
+
+
+def _summary_dict(summary: Summary) -> dict[str, Any]:
+    return asdict(summary)
+
+
+def _cta_dict(cta: CtaTotals) -> dict[str, Any]:
+    return {name: getattr(cta, name) for name in _CTA_FIELDS}
+
+
+def to_json_data(report: Report) -> dict[str, Any]:
+    """The design's JSON shape; `by` and `groups` are added when `--by` is used."""
+    data: dict[str, Any] = {
+        "summary": _summary_dict(report.summary),
+        "ctas": [_cta_dict(cta) for cta in report.ctas],
+        "unmatched": [{"url": u.url, "clicks": u.clicks} for u in report.unmatched],
+    }
+    if report.by:
+        data["by"] = report.by
+        data["groups"] = [
+            {
+                "key": group.key,
+                "summary": _summary_dict(group.summary),
+                "ctas": [_cta_dict(cta) for cta in group.ctas],
+            }
+            for group in report.groups
+        ]
+    return data
+
+
+def render_json(report: Report, out: TextIO) -> None:
+    json.dump(to_json_data(report), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+#: A cell a spreadsheet would run as a formula starts with one of these (OWASP CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise a text cell a spreadsheet would evaluate, by prefixing a quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def render_csv(report: Report, out: TextIO) -> None:
+    """One row per CTA (per group with `--by`); the summary is in the JSON output."""
+    writer = csv.writer(out, lineterminator="\n")
+    if report.by:
+        writer.writerow([report.by, *_CTA_FIELDS])
+        for group in report.groups:
+            for cta in group.ctas:
+                writer.writerow(
+                    [safe_cell(group.key), *(safe_cell(v) for v in _cta_dict(cta).values())]
+                )
+        return
+    writer.writerow(_CTA_FIELDS)
+    for cta in report.ctas:
+        writer.writerow([safe_cell(v) for v in _cta_dict(cta).values()])
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _summary_table(summary: Summary, title: str) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    excluded = ", ".join(f"{k} {v:,}" for k, v in summary.excluded.items())
+    counted = ", ".join(f"{k} {v:,}" for k, v in summary.counted.items()) or "none"
+    delivered = "unknown" if summary.delivered is None else f"{summary.delivered:,}"
+    rows = [
+        ("rows read", f"{summary.rows_read:,}"),
+        ("counted", counted),
+        ("excluded", excluded),
+        ("clicks counted", f"{summary.clicks_counted:,}"),
+        ("delivered", delivered),
+        ("unique opens", f"{summary.unique_opens:,} ({_pct(summary.open_rate)})"),
+        ("unique clickers", f"{summary.unique_clickers:,}"),
+        ("CTR", _pct(summary.ctr)),
+        ("CTOR", _pct(summary.ctor)),
+        ("CTOR (human opens)", _pct(summary.ctor_human)),
+        ("unsubscribes", f"{summary.unsubscribes:,} ({_pct(summary.unsubscribe_rate)})"),
+    ]
+    if summary.flagged_bot:
+        rows.insert(4, ("clicks flagged as bot", f"{summary.flagged_bot:,}"))
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def _cta_table(ctas: tuple[CtaTotals, ...], title: str) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    # The link ID is what users grep for: never wrap it; the text may wrap instead.
+    table.add_column("CTA", no_wrap=True)
+    table.add_column("text", overflow="fold")
+    for name in ("clicks", "unique", "share", "CTR", "CTOR"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for cta in ctas:
+        label = cta.id if cta.status == "active" else f"{cta.id} (retired)"
+        table.add_row(
+            label,
+            cta.text,
+            f"{cta.total_clicks:,}",
+            f"{cta.unique_clicks:,}",
+            _pct(cta.click_share),
+            _pct(cta.ctr),
+            _pct(cta.ctor),
+        )
+    return table
+
+
+def render_table(report: Report, out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, soft_wrap=False)
+    console.print(_summary_table(report.summary, "Summary"))
+    console.print(_cta_table(report.ctas, "CTAs"))
+    for group in report.groups:
+        console.print(_summary_table(group.summary, f"{report.by}: {group.key or '(unknown)'}"))
+        if group.ctas:
+            console.print(_cta_table(group.ctas, f"CTAs, {report.by} {group.key or '(unknown)'}"))
+    if report.unmatched:
+        table = Table(title="Unmatched clicks by URL", title_justify="left")
+        table.add_column("URL", overflow="fold")
+        table.add_column("clicks", justify="right")
+        for item in report.unmatched:
+            table.add_row(item.url, f"{item.clicks:,}")
+        console.print(table)
+
+
+#: `--output` name -> renderer.
+RENDERERS: dict[str, Callable[[Report, TextIO], None]] = {
+    "table": render_table,
+    "json": render_json,
+    "csv": render_csv,
+}
