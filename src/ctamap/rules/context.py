@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import unquote
 
 from ctamap.classify import Classifier, Cta, Template
 from ctamap.config import Config
@@ -27,14 +26,11 @@ from ctamap.walk import TemplateFile
 
 @dataclass(frozen=True)
 class Param:
-    """One query parameter of a destination, decoded; template tags show as FILLER."""
+    """One query parameter of a link's destination, decoded."""
 
-    name: str
-    value: str
-
-    @property
-    def templated(self) -> bool:
-        return FILLER in self.value
+    name: str  # lowercased
+    value: str  # template tags verbatim
+    templated: bool  # the value is (or contains) a template tag: not ours to judge
 
 
 def masked_url(template: Template, link: Link) -> str:
@@ -45,19 +41,18 @@ def masked_url(template: Template, link: Link) -> str:
     return html.unescape(masked).strip()
 
 
-def query_params(url: str) -> list[Param]:
-    """Query parameters before the `#fragment`, in order; names lowercased."""
-    without_fragment = url.split("#", 1)[0]
-    if "?" not in without_fragment:
+def link_params(template: Template, link: Link) -> list[Param]:
+    """Query parameters of a link as written, split the way `instrument` splits them."""
+    from ctamap.urls import layout
+
+    href = link.href
+    if href is None:
         return []
-    query = without_fragment.split("?", 1)[1]
-    params: list[Param] = []
-    for part in query.split("&"):
-        if not part:
-            continue
-        name, _, value = part.partition("=")
-        params.append(Param(unquote(name).strip().lower(), unquote(value.replace("+", " "))))
-    return params
+    masked = template.scan.source.masked[href.value_start : href.value_end]
+    return [
+        Param(p.name.strip().lower(), p.value, FILLER in masked[p.value_start : p.end])
+        for p in layout(href.value, masked).params
+    ]
 
 
 def is_tracking_param(name: str, config: Config) -> bool:
@@ -66,15 +61,10 @@ def is_tracking_param(name: str, config: Config) -> bool:
 
 def without_tracking(url: str, config: Config) -> str:
     """`url` with its tracking parameters dropped, for comparing destinations."""
-    base, hash_, fragment = url.partition("#")
-    path, question, query = base.partition("?")
-    kept = [
-        part
-        for part in query.split("&")
-        if part and not is_tracking_param(unquote(part.split("=", 1)[0]).lower(), config)
-    ]
-    rebuilt = path + ("?" + "&".join(kept) if kept and question else "")
-    return rebuilt + (hash_ + fragment if hash_ else "")
+    from ctamap.urls import params_of, without_params
+
+    names = [name for name, _ in params_of(url) if is_tracking_param(name.lower(), config)]
+    return without_params(url, names) if names else url
 
 
 def describe(cta: Cta) -> str:
@@ -131,7 +121,7 @@ class Project:
                 if file.is_text:
                     continue
                 for cta in template.ctas:
-                    for param in query_params(masked_url(template, cta.link)):
+                    for param in link_params(template, cta.link):
                         if param.name == name and param.value and not param.templated:
                             owners.setdefault(param.value, file.display)
             self._owners = owners
@@ -218,6 +208,9 @@ class Context:
 
     def masked_url(self, cta: Cta) -> str:
         return masked_url(self.template, cta.link)
+
+    def params(self, cta: Cta) -> list[Param]:
+        return link_params(self.template, cta.link)
 
     def without_tracking_edits(self, cta: Cta) -> tuple[Edit, ...]:
         """Edits that remove every tracking parameter from each occurrence's href, keeping

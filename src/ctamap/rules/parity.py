@@ -12,7 +12,6 @@ from ctamap.rules.context import (
     Context,
     describe,
     is_tracking_param,
-    query_params,
     without_tracking,
 )
 
@@ -48,7 +47,7 @@ def tracked_text_version(ctx: Context) -> Iterator[Hit]:
     if not ctx.template.is_text:
         return
     for cta in ctx.ctas():
-        params = query_params(ctx.masked_url(cta))
+        params = ctx.params(cta)
         names = [p.name for p in params if is_tracking_param(p.name, ctx.config)]
         if names:
             yield ctx.at(

@@ -15,7 +15,6 @@ from ctamap.rules.context import (
     Param,
     describe,
     is_tracking_param,
-    query_params,
     without_tracking,
 )
 from ctamap.urls import params_of
@@ -26,7 +25,7 @@ _PER_TEMPLATE = ("utm_source", "utm_medium", "utm_campaign")
 
 
 def _params(ctx: Context, cta: Cta) -> list[Param]:
-    return query_params(ctx.masked_url(cta))
+    return ctx.params(cta)
 
 
 @rule("T001", "not-instrumented", Severity.ERROR)
