@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ctamap import pipeline
 from ctamap.classify import Classifier
 from ctamap.config import Config
 from ctamap.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ConfigError, InputError
@@ -136,7 +135,8 @@ class AuditResult:
     @property
     def exit_code(self) -> int:
         """The worst over all files: 2 when a file could not be audited, 1 for findings."""
-        if self.errors:
+        # A template whose tags do not balance could not be audited: that is input error (2).
+        if self.errors or any(f.code == "S001" for f in self.findings):
             return EXIT_ERROR
         if any(f.severity.fails for f in self.findings):
             return EXIT_FINDINGS
@@ -205,41 +205,28 @@ def audit(
     map_path: Path | None = None,
 ) -> AuditResult:
     """Audit `files` under `config`: every readable file is audited even when others fail."""
-    from ctamap.instrument import plan_all, template_key
-    from ctamap.walk import STDIN
-    from ctamap.workspace import map_location, read_linkmap
+    from ctamap.workspace import load_workspace
 
     selection = Selection.resolve(config, select, ignore)
-    location = map_location(config, map_path)
-    linkmap = read_linkmap(location)
-    loaded = pipeline.load(files, config)
     # The same plans `instrument` would apply: T001 and P001 report exactly what it would change.
-    keys = {
-        file: file.relative
-        if file.path == STDIN
-        else template_key(file.path, config.root, location.parent)
-        for file, _ in loaded.templates
-    }
-    plans = plan_all(
-        [(keys[file], template) for file, template in loaded.templates],
-        linkmap,
-        config,
-        config.campaign,
+    workspace = load_workspace(files, config, map_path=map_path)
+    templates = tuple(
+        (f, plan.template) for f, plan in zip(workspace.files, workspace.plans, strict=True)
     )
     project = Project(
         config,
-        loaded.templates,
+        templates,
         Classifier(config),
-        plans={file: plan for (file, _), plan in zip(loaded.templates, plans, strict=True)},
-        linkmap=linkmap,
+        plans=dict(zip(workspace.files, workspace.plans, strict=True)),
+        linkmap=workspace.linkmap,
     )
     findings: list[Finding] = []
-    for file, template in loaded.templates:
+    for file, template in templates:
         findings.extend(audit_template(Context(file, template, project), selection))
     errors: list[InputError] = []
     by_display = {f.display: f for f in files}
     syntax_rule = RULES["S001"]
-    for error in loaded.errors:
+    for error in workspace.errors:
         failed = by_display.get(error.path or "")
         if (
             isinstance(error, TemplateSyntaxError)
@@ -259,23 +246,6 @@ def audit(
     )
 
 
-def collect(paths: Sequence[Path], config: Config) -> tuple[list[TemplateFile], list[InputError]]:
-    """Templates named by each PATH; a missing PATH is an error that does not stop the others."""
-    from ctamap import walk
-
-    files: dict[Path, TemplateFile] = {}
-    errors: list[InputError] = []
-    for path in paths:
-        try:
-            found = walk.collect([path], config)
-        except InputError as error:
-            errors.append(error)
-            continue
-        for file in found:
-            files.setdefault(file.path.resolve(), file)
-    return sorted(files.values(), key=lambda f: f.display), errors
-
-
 def run(
     paths: Sequence[Path],
     config: Config,
@@ -285,7 +255,9 @@ def run(
     map_path: Path | None = None,
 ) -> AuditResult:
     """`ctamap audit`: collect the templates named by `paths` and audit them."""
-    files, missing = collect(paths, config)
+    from ctamap.workspace import collect_all
+
+    files, missing = collect_all(list(paths), config)
     result = audit(files, config, select=select, ignore=ignore, map_path=map_path)
     if not missing:
         return result

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ctamap.config import Config
@@ -50,12 +51,41 @@ def read_linkmap(path: Path) -> LinkMap:
     return LinkMap.loads(text, str(path))
 
 
+def collect_all(paths: list[Path], config: Config) -> tuple[list[TemplateFile], list[InputError]]:
+    """Templates named by each PATH; a missing PATH is an error that does not stop the others."""
+    files: dict[Path, TemplateFile] = {}
+    errors: list[InputError] = []
+    for path in paths:
+        try:
+            found = collect([path], config)
+        except InputError as error:
+            errors.append(error)
+            continue
+        for file in found:
+            files.setdefault(file.path if file.path == STDIN else file.path.resolve(), file)
+    return sorted(files.values(), key=lambda f: f.display), errors
+
+
 def open_workspace(
     paths: list[Path], config: Config, *, map_path: Path | None = None, campaign: str = ""
 ) -> Workspace:
+    """Collect the templates named by `paths`, then load and plan them."""
+    files, missing = collect_all(paths, config)
+    workspace = load_workspace(files, config, map_path=map_path, campaign=campaign)
+    return replace(workspace, errors=(*missing, *workspace.errors))
+
+
+def load_workspace(
+    files: Sequence[TemplateFile],
+    config: Config,
+    *,
+    map_path: Path | None = None,
+    campaign: str = "",
+) -> Workspace:
+    """Read, scan and classify `files` once, and plan them against the link map."""
     location = map_location(config, map_path)
     linkmap = read_linkmap(location)
-    loaded = load(collect(paths, config), config)
+    loaded = load(files, config)
     keyed = [
         (f.relative if f.path == STDIN else template_key(f.path, config.root, location.parent), t)
         for f, t in loaded.templates

@@ -22,8 +22,9 @@ def template_syntax_error(ctx: Context) -> Iterator[Hit]:
     an `{% endif %}` without its `{% if %}`, an `{% if %}` never closed, a Handlebars
     `{{#each}}` without `{{/each}}`, an unclosed AMPscript `%%[ … ]%%`. The line is where
     the problem was found. No other rule runs on such a file, and `ctamap instrument` leaves it
-    untouched. Like any finding it exits 1; when S001 is not selected for the file, the file
-    is reported as unreadable input instead (exit 2), so it is never skipped in silence.
+    untouched. The run exits 2, as for any file that could not be parsed (the design's exit
+    code contract); when S001 is not selected for the file, the file is reported as unreadable
+    input instead, so it is never skipped in silence.
 
     ## Why it matters
     The ESP rejects the template at send time, or — worse — renders the raw tags to every
