@@ -149,7 +149,7 @@ def instrument(
     if campaign:
         check_utm_value("--campaign", campaign)
     workspace = open_workspace(paths, _config(config), map_path=map_path, campaign=campaign)
-    result = run(workspace, out_dir=out_dir, check=check, map_format=map_format)
+    result = run(workspace, out_dir=out_dir, check=check, map_format=map_format, with_diff=diff)
     sys.stdout.write(result.stdout)
     if diff:
         sys.stdout.write(result.diff)

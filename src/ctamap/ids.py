@@ -13,7 +13,8 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
+from json.encoder import encode_basestring
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -168,8 +169,44 @@ class LinkMap:
                     ]
                 )
             return out.getvalue()
-        links = [asdict(e) for e in entries]
-        return json.dumps({"schema": SCHEMA, "links": links}, indent=2, ensure_ascii=False) + "\n"
+        if not entries:
+            return json.dumps({"schema": SCHEMA, "links": []}, indent=2) + "\n"
+        links = ",\n".join(_entry_json(e) for e in entries)
+        return f'{{\n  "schema": {_json_scalar(SCHEMA)},\n  "links": [\n{links}\n  ]\n}}\n'
+
+
+# The bytes `json.dumps(..., indent=2, ensure_ascii=False)` gives for the map, written directly:
+# with `indent` json falls back to its pure-Python encoder, the main cost of a large map.
+_ENTRY_FIELDS = tuple(f.name for f in fields(LinkMapEntry))
+_OCCURRENCE = (
+    '        {\n          "line": %d,\n          "column": %d,\n          "tag": %s\n        }'
+)
+
+
+def _json_scalar(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return encode_basestring(value)
+    raise TypeError(f"not a link map scalar: {value!r}")
+
+
+def _entry_json(entry: LinkMapEntry) -> str:
+    lines: list[str] = []
+    for name in _ENTRY_FIELDS:
+        value = getattr(entry, name)
+        if name != "occurrences":
+            lines.append(f'      "{name}": {_json_scalar(value)}')
+        elif not value:
+            lines.append('      "occurrences": []')
+        else:
+            items = ",\n".join(_OCCURRENCE % (o.line, o.column, _json_scalar(o.tag)) for o in value)
+            lines.append(f'      "occurrences": [\n{items}\n      ]')
+    return "    {\n" + ",\n".join(lines) + "\n    }"
 
 
 def _entry_from_json(item: dict[str, Any]) -> LinkMapEntry:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import html
 import os
 import re
@@ -90,7 +91,7 @@ class TemplatePlan:
     def text(self) -> str:
         return self.template.scan.source.text
 
-    @property
+    @functools.cached_property  # read several times per template; a frozen dataclass allows it
     def new_text(self) -> str:
         return apply_edits(self.text, self.edits) if self.edits else self.text
 

@@ -1,0 +1,99 @@
+"""Instrumenting the shared corpus vs merely parsing its HTML with BeautifulSoup(text, "lxml").
+
+Both sides are whole processes, run alternately in one session over the same copies of
+../shared/corpus; the design's target is ctamap/bs4 <= 0.5, heading for 0.2.
+Usage: python bench/bench_instrument.py [--copies N] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+CONFIG = """\
+first_party_domains = ["example.com", "sendwithus.com", "mailgun.com", "postmarkapp.com"]
+campaign = "bench"
+[pixel]
+url = "https://t.example.com/o.gif?m={{ message_id }}"
+"""
+BS4_PARSE = """\
+import sys
+from pathlib import Path
+from bs4 import BeautifulSoup
+for path in sorted(Path(sys.argv[1]).rglob("*.html")):
+    BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+"""
+
+
+def _ctamap() -> list[str]:
+    """The installed command next to this interpreter, as a user runs it."""
+    script = Path(sys.executable).parent / "ctamap"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "ctamap"]
+
+
+def _time(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=8, help="copies of the corpus (default 8)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each side (default 5)")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        print(f"skipped: no corpus at {CORPUS}")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="ctamap-bench-") as folder:
+        work = Path(folder)
+        for n in range(args.copies):
+            shutil.copytree(CORPUS, work / "templates" / f"copy-{n + 1}")
+        (work / "ctamap.toml").write_text(CONFIG, encoding="utf-8")
+        html = sorted((work / "templates").rglob("*.html"))
+        text = sorted((work / "templates").rglob("*.txt"))
+        size = sum(p.stat().st_size for p in [*html, *text])
+        ctamap = [
+            *_ctamap(), "instrument", "templates", "--config", "ctamap.toml", "--out-dir", "out"
+        ]  # fmt: skip
+        bs4 = [sys.executable, "-c", BS4_PARSE, "templates"]
+        startup = [sys.executable, "-c", "pass"]
+        times: dict[str, list[float]] = {"ctamap": [], "bs4": [], "python": []}
+        for _ in range(args.repeat):  # alternate, so drift hits both sides alike
+            shutil.rmtree(work / "out", ignore_errors=True)
+            (work / "ctamap.linkmap.json").unlink(missing_ok=True)
+            times["ctamap"].append(_time(ctamap, work))
+            times["bs4"].append(_time(bs4, work))
+            times["python"].append(_time(startup, work))
+    print(
+        f"corpus x{args.copies}: {len(html)} HTML + {len(text)} text files, {size / 1e6:.1f} MB; "
+        f"{args.repeat} runs each, median (best)"
+    )
+    for name, label, files in (
+        ("ctamap", "ctamap instrument --out-dir", len(html) + len(text)),
+        ("bs4", 'BeautifulSoup(text, "lxml")', len(html)),
+        ("python", "python -c pass (start-up)", 0),
+    ):
+        median, best = statistics.median(times[name]), min(times[name])
+        per_file = f"  {median / files * 1e3:6.2f} ms/file" if files else ""
+        print(f"  {label:30} {median:7.3f} s ({best:.3f} s){per_file}")
+    ratio = statistics.median(times["ctamap"]) / statistics.median(times["bs4"])
+    best_ratio = min(times["ctamap"]) / min(times["bs4"])
+    verdict = "meets" if ratio <= 0.5 else "MISSES"
+    print(f"  ratio ctamap/bs4: {ratio:.2f} (best-of: {best_ratio:.2f}); {verdict} target <= 0.5")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
