@@ -6,6 +6,7 @@ carries the offsets of what it came from so that edits can be spliced into the o
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Mapping
@@ -33,16 +34,22 @@ LINK_TAGS = frozenset(
 ESP_LINK_TAGS = frozenset({"unsubscribe", "webversion", "preferences", "forwardtoafriend"})
 _RAW_TEXT = frozenset({"style", "script", "title", "textarea", "xmp", "mj-style"})
 
+# Only the tags ctamap acts on are tokenized; every other tag is skipped by the regex engine
+# itself, which is what makes a scan several times cheaper than building a tree. Comments are
+# always consumed, so that links inside them are not links.
 _TOKEN = re.compile(
-    r"""
-    (?P<cond_open><!--\[if(?P<cond>[^\]]*)\]>(?:<!-->)?)
-  | (?P<cond_close><!\[endif\]-*>)
-  | (?P<comment><!--.*?(?:-->|\Z))
-  | (?P<decl><![^>]*>|<\?[^>]*>)
-  | <(?P<close>/?)(?P<name>[A-Za-z][^\s/>"'\ue000]*)
-      (?P<attrs>(?:[^>"']|"[^"]*"|'[^']*')*)>
+    # `<` stands first, outside the alternation, so the regex engine can jump from one `<` to
+    # the next in C (6x faster than an alternation of branches that each start with `<`).
+    r"""<(?:
+    (?P<cond_open>!--\[if(?P<cond>[^\]]*)\]>(?:<!-->)?)
+  | (?P<cond_close>!\[endif\]-*>)
+  | (?P<comment>!--.*?(?:-->|\Z))
+  | (?P<close>/?)(?P<name>a|area|v:roundrect|v:rect|v:oval|v:shape|mj-[a-z-]+|mjml|body|img
+        |style|script|title|textarea|xmp|unsubscribe|webversion|preferences|forwardtoafriend)
+      (?=[\s/>\ue000])
+      (?P<attrs>(?:[^>"']++|"[^"]*+"|'[^']*+')*+)>)
     """,
-    re.S | re.X,
+    re.S | re.X | re.I,
 )
 _ATTR = re.compile(
     r"""([^\s"'>/=\ue000]+)(?:\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'=<>`]+)))?"""
@@ -153,7 +160,6 @@ class _HtmlScanner:
         masked = self.masked
         while (match := _TOKEN.search(masked, pos)) is not None:
             pos = match.end()
-            kind = match.lastgroup
             if match.group("cond_open") is not None:
                 condition = match.group("cond")
                 mso_only = "mso" in condition and "!" not in condition
@@ -163,8 +169,6 @@ class _HtmlScanner:
                 self.comments.append(match.span())
                 if "<![endif]" in match.group():
                     mso_only = False
-            elif kind == "decl":
-                continue
             elif match.group("name") is not None:
                 pos = self._tag(match, mso_only)
         return Scan(
@@ -233,12 +237,17 @@ class _HtmlScanner:
     def _content_end(self, name: str, start: int) -> int:
         """Where the element's content ends: its closing tag, or the next element of its kind."""
         close = self.lower.find(f"</{name}", start)
-        again = re.compile(rf"<{re.escape(name)}[\s>]").search(self.lower, start)
+        again = _reopening(name).search(self.lower, start)
         candidates = [p for p in (close, again.start() if again else -1) if p >= 0]
         if name == "a":
             # An unclosed <a> ends at the end of its block at the latest: keep text short.
             candidates.append(start + 4000)
         return min(candidates) if candidates else min(len(self.masked), start + 4000)
+
+
+@functools.lru_cache(maxsize=32)
+def _reopening(name: str) -> re.Pattern[str]:
+    return re.compile(rf"<{re.escape(name)}[\s>]")
 
 
 # -- Text templates ----------------------------------------------------------------------------
