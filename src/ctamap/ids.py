@@ -259,6 +259,90 @@ class _Claims:
         return candidate
 
 
+@dataclass(frozen=True)
+class Allocation:
+    """What one template needs to be given IDs on its own: its slug, its map entries and the
+    IDs already taken under that slug. IDs of two templates never collide (their slugs
+    differ), so templates can be given IDs independently, in parallel."""
+
+    prefix: str
+    entries: tuple[LinkMapEntry, ...]
+    used: frozenset[str]
+
+
+def allocate(templates: Sequence[tuple[str, bool]], linkmap: LinkMap) -> dict[str, Allocation]:
+    """A slug for every template (key, is_text), in key order, against the map."""
+    claims = _Claims(
+        used={e.id for e in linkmap.entries},
+        template_of_prefix={_template_prefix(e.id): e.template for e in linkmap.entries},
+    )
+    by_template: dict[str, list[LinkMapEntry]] = {}
+    by_prefix: dict[str, set[str]] = {}
+    for entry in linkmap.entries:
+        by_template.setdefault(entry.template, []).append(entry)
+        by_prefix.setdefault(_template_prefix(entry.id), set()).add(entry.id)
+    allocations: dict[str, Allocation] = {}
+    for key, is_text in sorted(templates):
+        entries = by_template.get(key, [])
+        prefix = _prefix_for(key, is_text, entries, claims)
+        allocations[key] = Allocation(prefix, tuple(entries), frozenset(by_prefix.get(prefix, ())))
+    return allocations
+
+
+def assign_template(
+    template: Template, allocation: Allocation, *, link_id_param: str, managed: frozenset[str]
+) -> list[str]:
+    """A link ID for every CTA of one template, in CTA order. `managed` names every tracking
+    parameter ctamap writes, the link-ID one included."""
+    from ctamap.urls import params_of  # local: keeps ids importable without URL helpers
+
+    prefix = allocation.prefix
+    claims = _Claims(used=set(allocation.used), template_of_prefix={})
+    ids: list[str | None] = [None] * len(template.ctas)
+    # In document order as last written, so that of several CTAs alike (same destination
+    # and text) the first takes the first one's ID again, not `x-10` before `x-2`.
+    free = {e.id: e for e in sorted(allocation.entries, key=_document_order)}
+    # 1. The ID already written into the href, or the `data-cta` one, when the map has it.
+    for i, cta in enumerate(template.ctas):
+        written = dict(params_of(cta.url)).get(link_id_param, "")
+        explicit = f"{prefix}.{slugify(cta.explicit_id)}" if cta.explicit_id else ""
+        # A `data-cta` used twice got `-2`, `-3` … when new: those are its IDs too.
+        numbered = [e for e in free if explicit and _numbered(e, explicit)]
+        for candidate in (written, explicit, *numbered):
+            if candidate and candidate in free:
+                ids[i] = candidate
+                del free[candidate]
+                break
+            if (
+                candidate == written
+                and _template_prefix(written) == prefix
+                and written not in claims.used
+            ):
+                # Instrumented before, map lost or not committed: the href still knows.
+                ids[i] = written
+                claims.used.add(written)
+                break
+    # 2. The same destination and text, then the same destination, then the same text.
+    bases = [base_url(cta.url, managed) for cta in template.ctas]
+    matchers: tuple[Callable[[int, LinkMapEntry], bool], ...] = (
+        lambda i, e: e.url == bases[i] and e.text == template.ctas[i].text,
+        lambda i, e: e.url == bases[i],
+        lambda i, e: bool(template.ctas[i].text) and e.text == template.ctas[i].text,
+    )
+    for same in matchers:
+        for i, cta in enumerate(template.ctas):
+            if ids[i] is None and not cta.explicit_id:
+                match = next((e for e in free.values() if same(i, e)), None)
+                if match is not None:
+                    ids[i] = match.id
+                    del free[match.id]
+    # 3. Genuinely new CTAs get new IDs.
+    return [
+        found if found is not None else claims.unique(f"{prefix}.{cta_slug(cta)}")
+        for found, cta in zip(ids, template.ctas, strict=True)
+    ]
+
+
 def assign(
     templates: Sequence[tuple[str, Template]],
     linkmap: LinkMap,
@@ -266,64 +350,14 @@ def assign(
     link_id_param: str,
     managed: frozenset[str],
 ) -> dict[str, list[str]]:
-    """A link ID for every CTA of every template (keyed by template key, in CTA order).
-    `managed` names every tracking parameter ctamap writes, the link-ID one included."""
-    from ctamap.urls import params_of  # local: keeps ids importable without URL helpers
-
-    claims = _Claims(
-        used={e.id for e in linkmap.entries},
-        template_of_prefix={_template_prefix(e.id): e.template for e in linkmap.entries},
-    )
-    by_template: dict[str, list[LinkMapEntry]] = {}
-    for entry in linkmap.entries:
-        by_template.setdefault(entry.template, []).append(entry)
-    result: dict[str, list[str]] = {}
-    for key, template in sorted(templates, key=lambda kt: kt[0]):
-        entries = by_template.get(key, [])
-        prefix = _prefix_for(key, template.is_text, entries, claims)
-        ids: list[str | None] = [None] * len(template.ctas)
-        # In document order as last written, so that of several CTAs alike (same destination
-        # and text) the first takes the first one's ID again, not `x-10` before `x-2`.
-        free = {e.id: e for e in sorted(entries, key=_document_order)}
-        # 1. The ID already written into the href, or the `data-cta` one, when the map has it.
-        for i, cta in enumerate(template.ctas):
-            written = dict(params_of(cta.url)).get(link_id_param, "")
-            explicit = f"{prefix}.{slugify(cta.explicit_id)}" if cta.explicit_id else ""
-            # A `data-cta` used twice got `-2`, `-3` … when new: those are its IDs too.
-            numbered = [e for e in free if explicit and _numbered(e, explicit)]
-            for candidate in (written, explicit, *numbered):
-                if candidate and candidate in free:
-                    ids[i] = candidate
-                    del free[candidate]
-                    break
-                if (
-                    candidate == written
-                    and written.startswith(prefix + ".")
-                    and (written not in claims.used)
-                ):
-                    # Instrumented before, map lost or not committed: the href still knows.
-                    ids[i] = written
-                    claims.used.add(written)
-                    break
-        # 2. The same destination and text, then the same destination, then the same text.
-        matchers: tuple[Callable[[Cta, LinkMapEntry], bool], ...] = (
-            lambda c, e: e.url == base_url(c.url, managed) and e.text == c.text,
-            lambda c, e: e.url == base_url(c.url, managed),
-            lambda c, e: bool(c.text) and e.text == c.text,
+    """A link ID for every CTA of every template (keyed by template key, in CTA order)."""
+    allocations = allocate([(key, t.is_text) for key, t in templates], linkmap)
+    return {
+        key: assign_template(
+            template, allocations[key], link_id_param=link_id_param, managed=managed
         )
-        for same in matchers:
-            for i, cta in enumerate(template.ctas):
-                if ids[i] is None and not cta.explicit_id:
-                    match = next((e for e in free.values() if same(cta, e)), None)
-                    if match is not None:
-                        ids[i] = match.id
-                        del free[match.id]
-        # 3. Genuinely new CTAs get new IDs.
-        result[key] = [
-            found if found is not None else claims.unique(f"{prefix}.{cta_slug(cta)}")
-            for found, cta in zip(ids, template.ctas, strict=True)
-        ]
-    return result
+        for key, template in templates
+    }
 
 
 def _numbered(entry_id: str, base: str) -> bool:
