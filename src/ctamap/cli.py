@@ -141,15 +141,22 @@ def instrument(
 ) -> None:
     """Add UTM parameters and the link ID to tracked links and the open pixel to documents."""
     from ctamap.config import check_utm_value
-    from ctamap.workspace import instrument as run
-    from ctamap.workspace import open_workspace
+    from ctamap.parallel import instrument_paths
 
     if map_format not in ("json", "csv"):
         raise CtamapError(f"--map-format must be json or csv, got '{map_format}'")
     if campaign:
         check_utm_value("--campaign", campaign)
-    workspace = open_workspace(paths, _config(config), map_path=map_path, campaign=campaign)
-    result = run(workspace, out_dir=out_dir, check=check, map_format=map_format, with_diff=diff)
+    result = instrument_paths(
+        paths,
+        _config(config),
+        map_path=map_path,
+        campaign=campaign,
+        out_dir=out_dir,
+        check=check,
+        with_diff=diff,
+        map_format=map_format,
+    )
     sys.stdout.write(result.stdout)
     if diff:
         sys.stdout.write(result.diff)
@@ -157,8 +164,8 @@ def instrument(
     for path in result.changed:
         _say(f"{verb}: {path}")
     if result.map_changed:
-        _say(f"{'would update' if check else 'updated'} link map: {workspace.map_path}")
-    status = _report_errors(workspace.errors + result.errors)
+        _say(f"{'would update' if check else 'updated'} link map: {result.map_path}")
+    status = _report_errors(result.errors)
     if status == EXIT_OK and check and (result.changed or result.map_changed):
         status = EXIT_FINDINGS
     raise typer.Exit(status)

@@ -8,6 +8,7 @@ over `{{ a > b }}` nor see links inside `{# … #}`. Offsets are shared between 
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import operator
 import re
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from ctamap.errors import InputError
 
@@ -133,53 +135,69 @@ _OPENERS = {
 }  # fmt: skip
 
 
-def _jinja_spans(text: str) -> list[TemplateSpan]:
-    """Tag spans found by jinja2's own lexer, with block balance checked."""
+_JINJA_START = re.compile(r"\{[{%#]")
+_BEGIN_KIND = {
+    "variable_begin": SpanKind.EXPR,
+    "block_begin": SpanKind.BLOCK,
+    "comment_begin": SpanKind.COMMENT,
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _jinja_lexer() -> Any:
     import jinja2  # deferred: only files with Jinja-style tags pay for it
+
+    return jinja2.Environment().lexer
+
+
+def _jinja_spans(text: str) -> list[TemplateSpan]:
+    """Tag spans found by jinja2's own lexer, with block balance checked.
+
+    The lexer is started at each tag and stopped when the tag ends: it never scans the markup
+    between tags, which is most of a file and most of the lexer's time (its data regex tries
+    every delimiter at every character)."""
+    import jinja2
 
     # The lexer normalises newlines; a same-length CR stand-in keeps offsets exact.
     lexable = text.replace("\r", " ")
-    env = jinja2.Environment()
+    lexer = _jinja_lexer()
     spans: list[TemplateSpan] = []
     stack: list[tuple[str, int]] = []
-    cursor = 0
-    tag_start = 0
-    tag_kind = SpanKind.EXPR
-    words: list[str] = []
     comment_from: int | None = None
-    open_tag: str | None = None
-    try:
-        for _, token, value in env.lexer.tokeniter(lexable, None):
-            # Data may have been stripped by `{%-`; every value still occurs in order.
-            at = lexable.find(value, cursor)
-            if at < 0:  # pragma: no cover - the lexer only returns source substrings
-                raise TemplateSyntaxProblem("template could not be lexed", cursor)
-            cursor = at + len(value)
-            if token in ("variable_begin", "block_begin", "comment_begin", "raw_begin"):
-                tag_start, words, open_tag = at, [], value
-                tag_kind = {
-                    "variable_begin": SpanKind.EXPR,
-                    "comment_begin": SpanKind.COMMENT,
-                }.get(token, SpanKind.BLOCK)
-                if token == "raw_begin":
+    pos = 0
+    while (found := _JINJA_START.search(lexable, pos)) is not None:
+        start = cursor = found.start()
+        words: list[str] = []
+        opened = ""
+        kind = SpanKind.EXPR
+        try:
+            for _, token, value in lexer.tokeniter(lexable[start:], None):
+                # Data may have been stripped by `{%-`; every value still occurs in order.
+                at = lexable.find(value, cursor)
+                cursor = at + len(value)
+                if token in _BEGIN_KIND:
+                    opened, kind = value, _BEGIN_KIND[token]
+                elif token == "raw_begin":
                     spans.append(TemplateSpan(at, cursor, SpanKind.BLOCK))
-                    open_tag = None
-            elif token == "raw_end":
-                spans.append(TemplateSpan(at, cursor, SpanKind.BLOCK))
-            elif token in ("name", "operator", "string", "integer", "float"):
-                words.append(value)
-            elif token in ("variable_end", "comment_end"):
-                spans.append(TemplateSpan(tag_start, cursor, tag_kind))
-                open_tag = None
-            elif token == "block_end":
-                spans.append(TemplateSpan(tag_start, cursor, SpanKind.BLOCK))
-                open_tag = None
-                comment_from = _balance(words, tag_start, cursor, stack, spans, comment_from)
-    except jinja2.TemplateSyntaxError as error:
-        offset = line_starts(text)[min(error.lineno, text.count("\n") + 1) - 1]
-        raise TemplateSyntaxProblem(error.message or "template syntax error", offset) from None
-    if open_tag is not None and not open_tag.startswith("{% raw"):
-        raise TemplateSyntaxProblem(f"'{open_tag.strip('-+')}' is never closed", tag_start)
+                    opened = ""  # the raw text runs to `{% endraw %}`: jinja2 checks that
+                elif token == "raw_end":
+                    spans.append(TemplateSpan(at, cursor, SpanKind.BLOCK))
+                    break
+                elif token in ("name", "operator", "string", "integer", "float"):
+                    words.append(value)
+                elif token in ("variable_end", "comment_end", "block_end"):
+                    spans.append(TemplateSpan(start, cursor, kind))
+                    if token == "block_end":
+                        comment_from = _balance(words, start, cursor, stack, spans, comment_from)
+                    opened = ""
+                    break
+        except jinja2.TemplateSyntaxError as error:
+            line = lexable.count("\n", 0, start) + (error.lineno or 1)
+            offset = line_starts(text)[min(line, text.count("\n") + 1) - 1]
+            raise TemplateSyntaxProblem(error.message or "template syntax error", offset) from None
+        if opened:
+            raise TemplateSyntaxProblem(f"'{opened.strip('-+')}' is never closed", start)
+        pos = max(cursor, start + 1)
     if stack:
         name, at = stack[-1]
         raise TemplateSyntaxProblem(f"'{{% {name} %}}' is never closed", at)

@@ -11,8 +11,14 @@ from pathlib import Path
 
 from ctamap.config import Config
 from ctamap.errors import CtamapError, InputError
-from ctamap.ids import LinkMap
-from ctamap.instrument import TemplatePlan, plan_all, template_key, unified_diff, write_atomic
+from ctamap.ids import LinkMap, LinkMapEntry, update
+from ctamap.instrument import (
+    TemplatePlan,
+    plan_all,
+    template_key,
+    unified_diff,
+    write_atomic,
+)
 from ctamap.pipeline import load
 from ctamap.walk import STDIN, TemplateFile, collect
 
@@ -25,12 +31,6 @@ class Workspace:
     files: tuple[TemplateFile, ...]  # the files that loaded, in plan order
     plans: tuple[TemplatePlan, ...]
     errors: tuple[InputError, ...]
-
-    @property
-    def new_linkmap(self) -> LinkMap:
-        from ctamap.ids import update
-
-        return update(self.linkmap, {p.key: list(p.written_entries) for p in self.plans})
 
 
 def map_location(config: Config, given: Path | None) -> Path:
@@ -106,8 +106,66 @@ class InstrumentResult:
     changed: tuple[str, ...]  # templates whose bytes changed (or would)
     map_changed: bool
     diff: str
-    errors: tuple[CtamapError, ...] = ()  # files that could not be written
+    errors: tuple[CtamapError, ...] = ()  # files that could not be read, parsed or written
     stdout: str = ""  # the instrumented template read from standard input
+    map_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class _Applied:
+    """What applying one plan did or would do."""
+
+    changed_as: str | None  # the path shown as changed, None when unchanged
+    diff: str
+    stdout: str
+    write: tuple[Path, str] | None  # where to write what, None when nothing is written
+
+
+def apply_plan(
+    file: TemplateFile, plan: TemplatePlan, *, out_dir: Path | None, check: bool, with_diff: bool
+) -> _Applied:
+    # Text versions are never written: their plans carry no edits by construction.
+    new_text = plan.new_text
+    changed_as = diff = None
+    if plan.changed:
+        changed_as = file.display if out_dir is None else (out_dir / file.relative).as_posix()
+        if with_diff:
+            diff = unified_diff(file.display, plan.text, new_text)
+    write: tuple[Path, str] | None = None
+    stdout = ""
+    if check:
+        pass
+    elif file.path == STDIN:  # the instrumented template goes to standard output
+        stdout = new_text
+    elif out_dir is not None:
+        write = (out_dir / file.relative, new_text)
+    elif plan.changed and not file.is_text:
+        write = (file.path, new_text)
+    return _Applied(changed_as, diff or "", stdout, write)
+
+
+def finish_map(
+    linkmap: LinkMap,
+    fresh: dict[str, list[LinkMapEntry]],
+    map_path: Path,
+    *,
+    map_format: str,
+    check: bool,
+    with_diff: bool,
+) -> tuple[bool, str]:
+    """Write the updated link map if it changed; (changed, its diff)."""
+    new_map = update(linkmap, fresh).dumps(map_format)
+    try:
+        old_map = map_path.read_text(encoding="utf-8")
+    except OSError:
+        old_map = None
+    changed = old_map != new_map and (bool(fresh) or old_map is not None)
+    diff = ""
+    if changed and old_map is not None and with_diff:  # a new map is announced, not printed
+        diff = unified_diff(str(map_path), old_map, new_map)
+    if changed and not check:
+        write_atomic(map_path, new_map)
+    return changed, diff
 
 
 def instrument(
@@ -120,39 +178,28 @@ def instrument(
 ) -> InstrumentResult:
     """Apply every plan: in place, or mirrored under `out_dir`; with `check`, write nothing.
     `with_diff=False` leaves `diff` empty: diffing costs as much as scanning the templates."""
-    changed: list[str] = []
-    diffs: list[str] = []
-    writes: list[tuple[Path, str]] = []
-    stdout = ""
-    for file, plan in zip(workspace.files, workspace.plans, strict=True):
-        # Text versions are never written: their plans carry no edits by construction.
-        new_text = plan.new_text
-        if plan.changed:
-            shown = out_dir / file.relative if out_dir is not None else file.path
-            changed.append(file.display if out_dir is None else shown.as_posix())
-            if with_diff:
-                diffs.append(unified_diff(file.display, plan.text, new_text))
-        if check:
-            continue
-        if file.path == STDIN:  # the instrumented template goes to standard output
-            stdout += new_text
-            continue
-        if out_dir is not None:
-            writes.append((out_dir / file.relative, new_text))
-        elif plan.changed and not file.is_text:
-            writes.append((file.path, new_text))
-    errors = _write_all(writes)
-    new_map = workspace.new_linkmap.dumps(map_format)
-    try:
-        old_map = workspace.map_path.read_text(encoding="utf-8")
-    except OSError:
-        old_map = None
-    map_changed = old_map != new_map and (bool(workspace.plans) or old_map is not None)
-    if map_changed and old_map is not None and with_diff:  # a new map is announced, not printed
-        diffs.append(unified_diff(str(workspace.map_path), old_map, new_map))
-    if map_changed and not check:
-        write_atomic(workspace.map_path, new_map)
-    return InstrumentResult(tuple(changed), map_changed, "".join(diffs), tuple(errors), stdout)
+    applied = [
+        apply_plan(file, plan, out_dir=out_dir, check=check, with_diff=with_diff)
+        for file, plan in zip(workspace.files, workspace.plans, strict=True)
+    ]
+    errors = _write_all([a.write for a in applied if a.write is not None])
+    fresh = {p.key: list(p.written_entries) for p in workspace.plans}
+    map_changed, map_diff = finish_map(
+        workspace.linkmap,
+        fresh,
+        workspace.map_path,
+        map_format=map_format,
+        check=check,
+        with_diff=with_diff,
+    )
+    return InstrumentResult(
+        changed=tuple(a.changed_as for a in applied if a.changed_as),
+        map_changed=map_changed,
+        diff="".join(a.diff for a in applied) + map_diff,
+        errors=tuple(errors),
+        stdout="".join(a.stdout for a in applied),
+        map_path=workspace.map_path,
+    )
 
 
 _PARALLEL_WRITES = 16  # fewer files are written one after the other

@@ -1,0 +1,158 @@
+"""Instrumenting many files across cores.
+
+Each worker process runs the whole per-file pipeline (read → mask → scan → classify → IDs →
+plan → write) and sends back only the file's link-map entries; the parent allocates template
+slugs beforehand (IDs of two templates never collide) and writes the link map afterwards.
+Sending parsed templates between processes would cost more than parsing them, so none are.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ctamap.classify import Classifier
+from ctamap.config import Config
+from ctamap.errors import CtamapError
+from ctamap.ids import Allocation, LinkMapEntry, allocate, assign_template
+from ctamap.instrument import managed_params, plan_template, template_key, write_atomic
+from ctamap.pipeline import load_one
+from ctamap.walk import STDIN, TemplateFile
+from ctamap.workspace import (
+    InstrumentResult,
+    apply_plan,
+    collect_all,
+    finish_map,
+    instrument,
+    load_workspace,
+    map_location,
+    read_linkmap,
+)
+
+# Below this many files, or on one core, starting processes costs more than it saves.
+MIN_FILES_FOR_PROCESSES = 64
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What one file sent back."""
+
+    entries: tuple[LinkMapEntry, ...] | None  # None when the file could not be processed
+    changed_as: str | None
+    diff: str
+    error: CtamapError | None
+
+
+@dataclass(frozen=True)
+class _Task:
+    """The per-file pipeline, picklable, with what every file shares."""
+
+    config: Config
+    campaign: str
+    out_dir: Path | None
+    check: bool
+    with_diff: bool
+
+    def __call__(self, item: tuple[TemplateFile, str, Allocation]) -> _Outcome:
+        file, key, allocation = item
+        try:
+            template = load_one(file, _classifier(self.config))
+            ids = assign_template(
+                template,
+                allocation,
+                link_id_param=self.config.link_id_param,
+                managed=managed_params(self.config),
+            )
+            plan = plan_template(key, template, ids, self.config, self.campaign)
+            applied = apply_plan(
+                file, plan, out_dir=self.out_dir, check=self.check, with_diff=self.with_diff
+            )
+            if applied.write is not None:
+                write_atomic(*applied.write)
+        except CtamapError as error:
+            return _Outcome(None, None, "", error)
+        return _Outcome(plan.written_entries, applied.changed_as, applied.diff, None)
+
+
+_CACHED: list[tuple[Config, Classifier]] = []
+
+
+def _classifier(config: Config) -> Classifier:
+    """One classifier per process and config, so that its domain caches are reused."""
+    if not _CACHED or _CACHED[0][0] is not config:
+        _CACHED[:] = [(config, Classifier(config))]
+    return _CACHED[0][1]
+
+
+def _workers(files: Sequence[TemplateFile], jobs: int | None) -> int:
+    cores = jobs or len(os.sched_getaffinity(0))
+    if cores < 2 or len(files) < MIN_FILES_FOR_PROCESSES or any(f.path == STDIN for f in files):
+        return 1
+    return cores
+
+
+def _run(
+    task: _Task, items: list[tuple[TemplateFile, str, Allocation]], workers: int
+) -> Iterator[_Outcome]:
+    if workers == 1:
+        return map(task, items)
+    # fork: workers start with everything already imported; results come back in order.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        chunk = max(1, len(items) // (workers * 8))
+        return iter(list(pool.map(task, items, chunksize=chunk)))
+
+
+def instrument_paths(
+    paths: list[Path],
+    config: Config,
+    *,
+    map_path: Path | None = None,
+    campaign: str = "",
+    out_dir: Path | None = None,
+    check: bool = False,
+    with_diff: bool = False,
+    map_format: str = "json",
+    jobs: int | None = None,
+) -> InstrumentResult:
+    """`ctamap instrument`: the same result as `instrument(open_workspace(…))`, in parallel
+    across cores when there are many files."""
+    files, missing = collect_all(paths, config)
+    workers = _workers(files, jobs)
+    if workers == 1:
+        workspace = load_workspace(files, config, map_path=map_path, campaign=campaign)
+        result = instrument(
+            workspace, out_dir=out_dir, check=check, map_format=map_format, with_diff=with_diff
+        )
+        return InstrumentResult(
+            result.changed,
+            result.map_changed,
+            result.diff,
+            (*missing, *workspace.errors, *result.errors),
+            result.stdout,
+            result.map_path,
+        )
+    location = map_location(config, map_path)
+    linkmap = read_linkmap(location)
+    keys = [template_key(f.path, config.root, location.parent) for f in files]
+    allocations = allocate([(k, f.is_text) for k, f in zip(keys, files, strict=True)], linkmap)
+    task = _Task(config, campaign or config.campaign, out_dir, check, with_diff)
+    items = [(f, k, allocations[k]) for f, k in zip(files, keys, strict=True)]
+    outcomes = list(_run(task, items, workers))
+    fresh = {
+        key: list(o.entries) for key, o in zip(keys, outcomes, strict=True) if o.entries is not None
+    }
+    map_changed, map_diff = finish_map(
+        linkmap, fresh, location, map_format=map_format, check=check, with_diff=with_diff
+    )
+    return InstrumentResult(
+        changed=tuple(o.changed_as for o in outcomes if o.changed_as),
+        map_changed=map_changed,
+        diff="".join(o.diff for o in outcomes) + map_diff,
+        errors=(*missing, *(o.error for o in outcomes if o.error is not None)),
+        map_path=location,
+    )
