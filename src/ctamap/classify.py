@@ -110,9 +110,10 @@ def registrable_domain(host: str) -> str:
     return str(domain or host)
 
 
-def _under(host: str, domain: str) -> bool:
-    """`host` is `domain` or one of its subdomains."""
-    return host == domain or host.endswith("." + domain)
+def _domains_of(host: str) -> list[str]:
+    """`a.b.example.com` -> itself and every parent: `b.example.com`, `example.com`, `com`."""
+    labels = host.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels))]
 
 
 def _tail(host: str) -> str:
@@ -137,6 +138,7 @@ class Classifier:
         self.config = config
         self.shorteners = SHORTENERS | {d.lower() for d in config.shorteners}
         self._first_party: frozenset[str] | None = None
+        self._written = frozenset(d.lower().strip(".") for d in config.first_party_domains)
 
     def first_party_domains(self) -> frozenset[str]:
         if self._first_party is None:
@@ -153,7 +155,7 @@ class Classifier:
         # Suffix tests settle most hosts without loading the public-suffix list (~70 ms):
         # under a configured domain is first-party; a host whose last two labels no configured
         # domain shares cannot have the same registrable domain (it spans at least two labels).
-        if any(_under(host, d.lower()) for d in written):
+        if not self._written.isdisjoint(_domains_of(host)):
             return True
         if not any(_tail(host) == _tail(d.lower()) for d in written):
             return False
@@ -177,7 +179,7 @@ class Classifier:
             attrs.update({k: v for k, v in occurrence.attrs.items() if k not in attrs})
         facts = _Facts(link, url, masked_url, text, host, attrs)
         role = next(role for role, test in self._role_tests() if test(facts))
-        shortener = bool(host) and any(_under(host, s) for s in self.shorteners)
+        shortener = bool(host) and not self.shorteners.isdisjoint(_domains_of(host))
         first_party = bool(host) and self.is_first_party(host)
         opted_out = any(test(attrs) for test in _OPT_OUTS)
         tracked = (

@@ -213,16 +213,21 @@ def _entry(
     )
 
 
-def template_key(path: Path, root: Path, map_folder: Path) -> str:
-    """A template's name in the link map: relative to the project root when below it, else to
-    the map's folder, else to the current folder; absolute as a last resort."""
-    resolved = path.resolve()
-    for base in (root.resolve(), map_folder.resolve(), Path.cwd().resolve()):
+def template_key(path: Path, bases: Sequence[Path]) -> str:
+    """A template's name in the link map: `path` (absolute) relative to the first of `bases`
+    it is below (see `key_bases`); absolute as a last resort."""
+    for base in bases:
         try:
-            return resolved.relative_to(base).as_posix()
+            return path.relative_to(base).as_posix()
         except ValueError:
             continue
-    return resolved.as_posix()
+    return path.as_posix()
+
+
+def key_bases(root: Path, map_folder: Path) -> tuple[Path, ...]:
+    """Where template keys are relative to: the project root, the map's folder, the current
+    folder, in that order of preference."""
+    return (root.resolve(), map_folder.resolve(), Path.cwd().resolve())
 
 
 def plan_all(

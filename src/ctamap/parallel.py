@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,7 @@ from ctamap.classify import Classifier
 from ctamap.config import Config
 from ctamap.errors import CtamapError
 from ctamap.ids import Allocation, LinkMapEntry, allocate, assign_template
-from ctamap.instrument import managed_params, plan_template, template_key, write_atomic
+from ctamap.instrument import key_bases, managed_params, plan_template, template_key
 from ctamap.pipeline import load_one
 from ctamap.walk import STDIN, TemplateFile
 from ctamap.workspace import (
@@ -31,6 +31,7 @@ from ctamap.workspace import (
     load_workspace,
     map_location,
     read_linkmap,
+    write_each,
 )
 
 # Below this many files, or on one core, starting processes costs more than it saves.
@@ -57,25 +58,35 @@ class _Task:
     check: bool
     with_diff: bool
 
-    def __call__(self, item: tuple[TemplateFile, str, Allocation]) -> _Outcome:
-        file, key, allocation = item
-        try:
-            template = load_one(file, _classifier(self.config))
-            ids = assign_template(
-                template,
-                allocation,
-                link_id_param=self.config.link_id_param,
-                managed=managed_params(self.config),
-            )
-            plan = plan_template(key, template, ids, self.config, self.campaign)
-            applied = apply_plan(
-                file, plan, out_dir=self.out_dir, check=self.check, with_diff=self.with_diff
-            )
+    def __call__(self, chunk: list[tuple[TemplateFile, str, Allocation]]) -> list[_Outcome]:
+        """Process a chunk of files; their writes overlap (see `_write_all`)."""
+        outcomes: list[_Outcome] = []
+        writes: list[tuple[Path, str]] = []
+        owners: list[int] = []
+        for file, key, allocation in chunk:
+            try:
+                template = load_one(file, _classifier(self.config))
+                ids = assign_template(
+                    template,
+                    allocation,
+                    link_id_param=self.config.link_id_param,
+                    managed=managed_params(self.config),
+                )
+                plan = plan_template(key, template, ids, self.config, self.campaign)
+                applied = apply_plan(
+                    file, plan, out_dir=self.out_dir, check=self.check, with_diff=self.with_diff
+                )
+            except CtamapError as error:
+                outcomes.append(_Outcome(None, None, "", error))
+                continue
             if applied.write is not None:
-                write_atomic(*applied.write)
-        except CtamapError as error:
-            return _Outcome(None, None, "", error)
-        return _Outcome(plan.written_entries, applied.changed_as, applied.diff, None)
+                writes.append(applied.write)
+                owners.append(len(outcomes))
+            outcomes.append(_Outcome(plan.written_entries, applied.changed_as, applied.diff, None))
+        for index, failure in zip(owners, write_each(writes), strict=True):
+            if failure is not None:  # not written: it keeps its old map entries
+                outcomes[index] = _Outcome(None, None, "", failure)
+        return outcomes
 
 
 _CACHED: list[tuple[Config, Classifier]] = []
@@ -97,14 +108,13 @@ def _workers(files: Sequence[TemplateFile], jobs: int | None) -> int:
 
 def _run(
     task: _Task, items: list[tuple[TemplateFile, str, Allocation]], workers: int
-) -> Iterator[_Outcome]:
-    if workers == 1:
-        return map(task, items)
+) -> list[_Outcome]:
+    size = max(1, len(items) // (workers * 8))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
     # fork: workers start with everything already imported; results come back in order.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        chunk = max(1, len(items) // (workers * 8))
-        return iter(list(pool.map(task, items, chunksize=chunk)))
+        return [outcome for done in pool.map(task, chunks) for outcome in done]
 
 
 def instrument_paths(
@@ -138,11 +148,12 @@ def instrument_paths(
         )
     location = map_location(config, map_path)
     linkmap = read_linkmap(location)
-    keys = [template_key(f.path, config.root, location.parent) for f in files]
+    bases = key_bases(config.root, location.parent)
+    keys = [template_key(f.path, bases) for f in files]
     allocations = allocate([(k, f.is_text) for k, f in zip(keys, files, strict=True)], linkmap)
     task = _Task(config, campaign or config.campaign, out_dir, check, with_diff)
     items = [(f, k, allocations[k]) for f, k in zip(files, keys, strict=True)]
-    outcomes = list(_run(task, items, workers))
+    outcomes = _run(task, items, workers)
     fresh = {
         key: list(o.entries) for key, o in zip(keys, outcomes, strict=True) if o.entries is not None
     }

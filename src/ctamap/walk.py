@@ -21,7 +21,7 @@ STDIN = Path("-")  # `-` as a PATH: one HTML template read from standard input
 class TemplateFile:
     """A template to read: where it is, how it is shown, and whether it is a text version."""
 
-    path: Path
+    path: Path  # absolute and resolved (STDIN for `-`)
     display: str  # relative to the current folder when below it, posix separators
     relative: str  # relative to the PATH argument it was found under (for --out-dir)
     is_text: bool
@@ -31,15 +31,17 @@ def _matches(name: str, globs: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(name, g) for g in globs)
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, cwd: Path | None = None) -> str:
+    """`path` relative to the current folder when below it (resolving at most once)."""
+    resolved = path if path.is_absolute() and cwd is not None else path.resolve()
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return resolved.relative_to(cwd or Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-def _git_files(folder: Path) -> list[Path] | None:
-    """Files git does not ignore below `folder`, or None outside a checkout (or without git)."""
+def _git_files(folder: Path) -> list[str] | None:
+    """Files git does not ignore below `folder` (relative, posix), or None outside a checkout."""
     try:
         out = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
@@ -49,35 +51,39 @@ def _git_files(folder: Path) -> list[Path] | None:
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
-    return [folder / p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
-def _walk(folder: Path) -> list[Path]:
-    found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
+def _walk(folder: Path) -> list[str]:
+    """Files below `folder` (relative, posix), hidden folders skipped."""
+    found: list[str] = []
+    top = str(folder)
+    for root, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(root) / f for f in files)
+        prefix = os.path.relpath(root, top).replace(os.sep, "/")
+        found.extend(f if prefix == "." else f"{prefix}/{f}" for f in files)
     return found
 
 
 def collect(paths: list[Path], config: Config) -> list[TemplateFile]:
     """Every template named by `paths`, sorted, each once."""
+    cwd = Path.cwd().resolve()
     result: dict[Path, TemplateFile] = {}
     for given in paths:
         if given == STDIN:
             result[STDIN] = TemplateFile(STDIN, "-", "stdin.html", is_text=False)
             continue
         if given.is_file():
-            candidates = [(given, given.name)]
+            candidates = [(given.resolve(), given.name)]
         elif given.is_dir():
-            files = _git_files(given)
-            listed = _walk(given) if files is None else files
+            base = given.resolve()
+            listed = _git_files(base)
             candidates = [
-                (p, p.relative_to(given).as_posix())
-                for p in listed
-                if not any(part.startswith(".") for part in p.relative_to(given).parts[:-1])
-                and _matches(p.name, config.include)
-                and p.is_file()
+                (base / relative, relative)
+                for relative in (_walk(base) if listed is None else listed)
+                if not any(part.startswith(".") for part in relative.split("/")[:-1])
+                and _matches(relative.rsplit("/", 1)[-1], config.include)
+                and (listed is None or (base / relative).is_file())
             ]
         else:
             raise InputError("no such file or folder", path=str(given))
@@ -86,8 +92,7 @@ def collect(paths: list[Path], config: Config) -> list[TemplateFile]:
                 _matches(relative, config.exclude) or _matches(path.name, config.exclude)
             ):
                 continue
-            key = path.resolve()
-            if key not in result:
+            if path not in result:
                 is_text = _matches(path.name, config.text)
-                result[key] = TemplateFile(path, _display(path), relative, is_text)
+                result[path] = TemplateFile(path, _display(path, cwd), relative, is_text)
     return sorted(result.values(), key=lambda f: f.display)

@@ -14,6 +14,7 @@ from ctamap.errors import CtamapError, InputError
 from ctamap.ids import LinkMap, LinkMapEntry, update
 from ctamap.instrument import (
     TemplatePlan,
+    key_bases,
     plan_all,
     template_key,
     unified_diff,
@@ -62,7 +63,7 @@ def collect_all(paths: list[Path], config: Config) -> tuple[list[TemplateFile], 
             errors.append(error)
             continue
         for file in found:
-            files.setdefault(file.path if file.path == STDIN else file.path.resolve(), file)
+            files.setdefault(file.path, file)
     return sorted(files.values(), key=lambda f: f.display), errors
 
 
@@ -86,8 +87,9 @@ def load_workspace(
     location = map_location(config, map_path)
     linkmap = read_linkmap(location)
     loaded = load(files, config)
+    bases = key_bases(config.root, location.parent)
     keyed = [
-        (f.relative if f.path == STDIN else template_key(f.path, config.root, location.parent), t)
+        (f.relative if f.path == STDIN else template_key(f.path, bases), t)
         for f, t in loaded.templates
     ]
     plans = plan_all(keyed, linkmap, config, campaign or config.campaign)
@@ -182,8 +184,15 @@ def instrument(
         apply_plan(file, plan, out_dir=out_dir, check=check, with_diff=with_diff)
         for file, plan in zip(workspace.files, workspace.plans, strict=True)
     ]
-    errors = _write_all([a.write for a in applied if a.write is not None])
-    fresh = {p.key: list(p.written_entries) for p in workspace.plans}
+    results = iter(write_each([a.write for a in applied if a.write is not None]))
+    failed = {i: next(results) for i, a in enumerate(applied) if a.write is not None}
+    errors = [error for error in failed.values() if error is not None]
+    # A template that could not be written keeps its old map entries.
+    fresh = {
+        p.key: list(p.written_entries)
+        for i, p in enumerate(workspace.plans)
+        if failed.get(i) is None
+    }
     map_changed, map_diff = finish_map(
         workspace.linkmap,
         fresh,
@@ -205,8 +214,8 @@ def instrument(
 _PARALLEL_WRITES = 16  # fewer files are written one after the other
 
 
-def _write_all(writes: list[tuple[Path, str]]) -> list[CtamapError]:
-    """Write every file; the errors, in the order of `writes`. Most of a safe write is waiting
+def write_each(writes: list[tuple[Path, str]]) -> list[CtamapError | None]:
+    """Write every file; an error or None for each, in order. Most of a safe write is waiting
     for fsync, which releases the GIL: with many files, a few threads overlap those waits
     (instrument() 2.1-2.8 s -> 1.7-2.1 s wall for the 2000 files of `make bench`)."""
 
@@ -224,4 +233,4 @@ def _write_all(writes: list[tuple[Path, str]]) -> list[CtamapError]:
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = list(pool.map(write, writes))
-    return [error for error in results if error is not None]
+    return results

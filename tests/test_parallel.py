@@ -1,0 +1,53 @@
+"""Many files run in worker processes; the result must be the serial result, byte for byte."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ctamap.config import from_mapping
+from ctamap.parallel import MIN_FILES_FOR_PROCESSES, instrument_paths
+
+from .conftest import FIXTURES
+
+CONFIG = {
+    "first_party_domains": ["example.com", "example.co.uk"],
+    "pixel": {"url": "https://t.example.com/o.gif?m={{ message_id }}"},
+}
+
+
+def _tree(root: Path) -> Path:
+    """More templates than the process threshold: the golden inputs, many times over."""
+    inputs = sorted((FIXTURES / "instrument").glob("*/input.*"))
+    n = 0
+    while n < MIN_FILES_FOR_PROCESSES + 10:
+        for item in inputs:
+            target = root / f"copy{n // len(inputs)}" / f"{item.parent.name}{item.suffix}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(item, target)
+            n += 1
+    (root / "broken.html").write_text("<p>\n{% if x %}\n")
+    return root
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("in_place", [True, False], ids=["in-place", "out-dir"])
+def test_workers_give_the_serial_result(tmp_path: Path, in_place: bool) -> None:
+    results = {}
+    for jobs in (1, 2):
+        root = _tree(tmp_path / f"jobs{jobs}")
+        config = from_mapping(CONFIG, root=root)
+        out = None if in_place else tmp_path / f"out{jobs}"
+        result = instrument_paths([root], config, out_dir=out, jobs=jobs, with_diff=True)
+        assert len(result.errors) == 1 and "never closed" in str(result.errors[0])
+        results[jobs] = (result, _snapshot(root), _snapshot(out) if out else {})
+    serial, parallel = results[1], results[2]
+    assert parallel[1] == serial[1] and parallel[2] == serial[2]
+    assert parallel[0].map_changed and serial[0].map_changed
+    assert len(parallel[0].changed) == len(serial[0].changed) > MIN_FILES_FOR_PROCESSES / 2
+    assert parallel[0].diff.count("\n+") == serial[0].diff.count("\n+")
