@@ -85,3 +85,15 @@ def test_check_writes_nothing(tmp_path: Path) -> None:
     assert result.changed and result.map_changed
     assert (tmp_path / "page.html").read_text() == GOOD
     assert not (tmp_path / "map.json").exists()
+
+
+def test_out_dir_copies_get_the_source_mode_not_0600(tmp_path: Path) -> None:
+    page = tmp_path / "src" / "page.html"
+    page.parent.mkdir()
+    page.write_text(GOOD)
+    page.chmod(0o644)
+    instrument(
+        open_workspace([page.parent], CONFIG, map_path=tmp_path / "map.json"),
+        out_dir=tmp_path / "o",
+    )
+    assert stat.S_IMODE((tmp_path / "o" / "page.html").stat().st_mode) == 0o644

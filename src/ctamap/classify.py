@@ -139,6 +139,7 @@ class Classifier:
         self.shorteners = SHORTENERS | {d.lower() for d in config.shorteners}
         self._first_party: frozenset[str] | None = None
         self._written = frozenset(d.lower().strip(".") for d in config.first_party_domains)
+        self._roles = self._role_tests()
 
     def first_party_domains(self) -> frozenset[str]:
         if self._first_party is None:
@@ -178,7 +179,7 @@ class Classifier:
         for occurrence in group:
             attrs.update({k: v for k, v in occurrence.attrs.items() if k not in attrs})
         facts = _Facts(link, url, masked_url, text, host, attrs)
-        role = next(role for role, test in self._role_tests() if test(facts))
+        role = next(role for role, test in self._roles if test(facts))
         shortener = bool(host) and not self.shorteners.isdisjoint(_domains_of(host))
         first_party = bool(host) and self.is_first_party(host)
         opted_out = any(test(attrs) for test in _OPT_OUTS)
@@ -249,7 +250,7 @@ class _Facts:
         """The destination or the visible text matches `pattern`."""
         return bool(pattern.search(self.url) or pattern.search(self.text))
 
-    @property
+    @functools.cached_property
     def scheme(self) -> str:
         match = _SCHEME.match(self.masked_url.strip())
         return match.group(1).lower() if match else ""

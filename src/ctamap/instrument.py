@@ -254,26 +254,35 @@ def unified_diff(path: str, before: str, after: str) -> str:
     )
 
 
-def write_atomic(path: Path, text: str) -> bool:
+@functools.lru_cache(maxsize=1)
+def _default_mode() -> int:
+    """What `open()` would give a new file: 0666 less the umask (read once; setting it back
+    at once is the only way to read it)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomic(path: Path, text: str, *, like: Path | None = None) -> bool:
     """Write `text` (UTF-8, bytes as given) if it differs from the file; True when written.
     A temporary file in the same folder is fsynced and renamed over the original, whose
-    permission bits are kept, so a crash never leaves a half-written template."""
+    permission bits are kept (a new file takes those of `like`, else the umask's default),
+    so a crash never leaves a half-written template."""
     data = text.encode("utf-8")
     try:
         if path.read_bytes() == data:
             return False
-        mode: int | None = path.stat().st_mode & 0o7777
+        mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
-        mode = None
-    path.parent.mkdir(parents=True, exist_ok=True)
+        mode = (like.stat().st_mode & 0o7777) if like is not None else _default_mode()
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode)  # mkstemp makes 0600 files
         os.replace(tmp, path)
     except OSError as error:
         Path(tmp).unlink(missing_ok=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,13 @@ from ctamap.classify import Classifier
 from ctamap.config import Config
 from ctamap.errors import CtamapError
 from ctamap.ids import Allocation, LinkMapEntry, allocate, assign_template
-from ctamap.instrument import key_bases, managed_params, plan_template, template_key
+from ctamap.instrument import (
+    key_bases,
+    managed_params,
+    plan_template,
+    template_key,
+    write_atomic,
+)
 from ctamap.pipeline import load_one
 from ctamap.walk import STDIN, TemplateFile
 from ctamap.workspace import (
@@ -31,7 +37,6 @@ from ctamap.workspace import (
     load_workspace,
     map_location,
     read_linkmap,
-    write_each,
 )
 
 # Below this many files, or on one core, starting processes costs more than it saves.
@@ -59,33 +64,40 @@ class _Task:
     with_diff: bool
 
     def __call__(self, chunk: list[tuple[TemplateFile, str, Allocation]]) -> list[_Outcome]:
-        """Process a chunk of files; their writes overlap (see `_write_all`)."""
+        """Process a chunk of files. Each file's safe write starts as soon as it is planned, on
+        a thread: its fsync wait (the GIL is released) overlaps the next file's parsing."""
         outcomes: list[_Outcome] = []
-        writes: list[tuple[Path, str]] = []
-        owners: list[int] = []
-        for file, key, allocation in chunk:
-            try:
-                template = load_one(file, _classifier(self.config))
-                ids = assign_template(
-                    template,
-                    allocation,
-                    link_id_param=self.config.link_id_param,
-                    managed=managed_params(self.config),
-                )
-                plan = plan_template(key, template, ids, self.config, self.campaign)
-                applied = apply_plan(
-                    file, plan, out_dir=self.out_dir, check=self.check, with_diff=self.with_diff
-                )
-            except CtamapError as error:
-                outcomes.append(_Outcome(None, None, "", error))
-                continue
-            if applied.write is not None:
-                writes.append(applied.write)
-                owners.append(len(outcomes))
-            outcomes.append(_Outcome(plan.written_entries, applied.changed_as, applied.diff, None))
-        for index, failure in zip(owners, write_each(writes), strict=True):
-            if failure is not None:  # not written: it keeps its old map entries
+        writes: list[tuple[int, Future[bool]]] = []
+        with ThreadPoolExecutor(max_workers=4) as writer:
+            for file, key, allocation in chunk:
+                try:
+                    template = load_one(file, _classifier(self.config))
+                    ids = assign_template(
+                        template,
+                        allocation,
+                        link_id_param=self.config.link_id_param,
+                        managed=managed_params(self.config),
+                    )
+                    plan = plan_template(key, template, ids, self.config, self.campaign)
+                    applied = apply_plan(
+                        file, plan, out_dir=self.out_dir, check=self.check, with_diff=self.with_diff
+                    )
+                except CtamapError as error:
+                    outcomes.append(_Outcome(None, None, "", error))
+                    continue
+                if applied.write is not None:
+                    path, text, like = applied.write
+                    writes.append(
+                        (len(outcomes), writer.submit(write_atomic, path, text, like=like))
+                    )
+                entries = plan.written_entries
+                outcomes.append(_Outcome(entries, applied.changed_as, applied.diff, None))
+        for index, future in writes:
+            failure = future.exception()
+            if isinstance(failure, CtamapError):  # not written: it keeps its old map entries
                 outcomes[index] = _Outcome(None, None, "", failure)
+            elif failure is not None:
+                raise failure
         return outcomes
 
 

@@ -113,19 +113,22 @@ class InstrumentResult:
     map_path: Path | None = None
 
 
+Write = tuple[Path, str, Path | None]  # path, new text, the file whose mode a new file takes
+
+
 @dataclass(frozen=True)
-class _Applied:
+class Applied:
     """What applying one plan did or would do."""
 
     changed_as: str | None  # the path shown as changed, None when unchanged
     diff: str
     stdout: str
-    write: tuple[Path, str] | None  # where to write what, None when nothing is written
+    write: Write | None  # where to write what, None when nothing is written
 
 
 def apply_plan(
     file: TemplateFile, plan: TemplatePlan, *, out_dir: Path | None, check: bool, with_diff: bool
-) -> _Applied:
+) -> Applied:
     # Text versions are never written: their plans carry no edits by construction.
     new_text = plan.new_text
     changed_as = diff = None
@@ -133,17 +136,17 @@ def apply_plan(
         changed_as = file.display if out_dir is None else (out_dir / file.relative).as_posix()
         if with_diff:
             diff = unified_diff(file.display, plan.text, new_text)
-    write: tuple[Path, str] | None = None
+    write: Write | None = None
     stdout = ""
     if check:
         pass
     elif file.path == STDIN:  # the instrumented template goes to standard output
         stdout = new_text
     elif out_dir is not None:
-        write = (out_dir / file.relative, new_text)
+        write = (out_dir / file.relative, new_text, file.path)  # a mirror keeps the mode
     elif plan.changed and not file.is_text:
-        write = (file.path, new_text)
-    return _Applied(changed_as, diff or "", stdout, write)
+        write = (file.path, new_text, None)
+    return Applied(changed_as, diff or "", stdout, write)
 
 
 def finish_map(
@@ -214,14 +217,15 @@ def instrument(
 _PARALLEL_WRITES = 16  # fewer files are written one after the other
 
 
-def write_each(writes: list[tuple[Path, str]]) -> list[CtamapError | None]:
+def write_each(writes: list[Write]) -> list[CtamapError | None]:
     """Write every file; an error or None for each, in order. Most of a safe write is waiting
     for fsync, which releases the GIL: with many files, a few threads overlap those waits
     (instrument() 2.1-2.8 s -> 1.7-2.1 s wall for the 2000 files of `make bench`)."""
 
-    def write(job: tuple[Path, str]) -> CtamapError | None:
+    def write(job: Write) -> CtamapError | None:
+        path, text, like = job
         try:
-            write_atomic(*job)
+            write_atomic(path, text, like=like)
         except CtamapError as error:
             return error
         return None
