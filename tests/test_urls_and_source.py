@@ -105,3 +105,14 @@ def test_explicit_template_syntax_wins_over_detection() -> None:
     assert from_text(text, "t.html", syntax="none").masked == text
     src = from_text("{{#each a}}{{/each}} {{ y }}", "t.html", syntax="mustache")
     assert src.syntax == "handlebars"
+
+
+def test_tags_longer_than_the_lexing_window_are_whole() -> None:
+    long_string = "x" * 5000
+    raw = "<a href='https://e.com/{{ y }}'>" * 200
+    text = f'{{{{ "{long_string}" }}}} {{% raw %}}{raw}{{% endraw %}} {{{{ z }}}}'
+    src = from_text(text, "t.html")
+    assert [text[s.start : s.end][:8] for s in src.spans] == [
+        '{{ "xxxx', "{% raw %", "{% endra", "{{ z }}",
+    ]  # fmt: skip
+    assert src.masked[text.index(raw) : text.index(raw) + len(raw)] == raw  # raw is markup

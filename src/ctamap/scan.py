@@ -153,24 +153,28 @@ class _HtmlScanner:
         self.body_open_end: int | None = None
         self.body_close: int | None = None
         self.is_mjml = False
+        self.may_have_pixel = False
 
     def run(self) -> Scan:
         mso_only = False
         pos = 0
         masked = self.masked
+        # Most files carry no pixel yet: then no tag needs looking at for one.
+        self.may_have_pixel = "data-ctamap-pixel" in self.lower
         while (match := _TOKEN.search(masked, pos)) is not None:
             pos = match.end()
-            if match.group("cond_open") is not None:
+            kind = match.lastgroup  # the outermost group that matched, "attrs" for a tag
+            if kind == "attrs":
+                pos = self._tag(match, mso_only)
+            elif kind == "cond_open":
                 condition = match.group("cond")
                 mso_only = "mso" in condition and "!" not in condition
-            elif match.group("cond_close") is not None:
+            elif kind == "cond_close":
                 mso_only = False
-            elif match.group("comment") is not None:
+            elif kind == "comment":
                 self.comments.append(match.span())
                 if "<![endif]" in match.group():
                     mso_only = False
-            elif match.group("name") is not None:
-                pos = self._tag(match, mso_only)
         return Scan(
             self.source,
             tuple(self.links),
@@ -182,23 +186,23 @@ class _HtmlScanner:
         )
 
     def _tag(self, match: re.Match[str], mso_only: bool) -> int:
-        name = match.group("name").lower()
-        if match.group("close"):
+        name, close = match.group("name", "close")
+        name = name.lower()
+        if close:
             if name in ("body", "mj-body"):
                 self.body_close = match.start()
             return match.end()
-        attrs_start, attrs_end = match.span("attrs")
         if name in ("body", "mj-body"):
             if self.body_open_end is None:
                 self.body_open_end = match.end()
             self.is_mjml = self.is_mjml or name == "mj-body"
         elif name == "mjml":
             self.is_mjml = True
-        if "data-ctamap-pixel" in self.lower[attrs_start:attrs_end]:
+        if self.may_have_pixel and "data-ctamap-pixel" in self.lower[slice(*match.span("attrs"))]:
             self.pixels.append(match.start())
         if name in _RAW_TEXT:
-            close = self.lower.find(f"</{name}", match.end())
-            return len(self.masked) if close < 0 else close
+            end = self.lower.find(f"</{name}", match.end())
+            return len(self.masked) if end < 0 else end
         if name in LINK_TAGS or name in ESP_LINK_TAGS:
             self._link(name, match, mso_only)
         return match.end()

@@ -156,7 +156,6 @@ def _jinja_spans(text: str) -> list[TemplateSpan]:
     The lexer is started at each tag and stopped when the tag ends: it never scans the markup
     between tags, which is most of a file and most of the lexer's time (its data regex tries
     every delimiter at every character)."""
-    import jinja2
 
     # The lexer normalises newlines; a same-length CR stand-in keeps offsets exact.
     lexable = text.replace("\r", " ")
@@ -166,42 +165,64 @@ def _jinja_spans(text: str) -> list[TemplateSpan]:
     comment_from: int | None = None
     pos = 0
     while (found := _JINJA_START.search(lexable, pos)) is not None:
-        start = cursor = found.start()
-        words: list[str] = []
-        opened = ""
-        kind = SpanKind.EXPR
-        try:
-            for _, token, value in lexer.tokeniter(lexable[start:], None):
-                # Data may have been stripped by `{%-`; every value still occurs in order.
-                at = lexable.find(value, cursor)
-                cursor = at + len(value)
-                if token in _BEGIN_KIND:
-                    opened, kind = value, _BEGIN_KIND[token]
-                elif token == "raw_begin":
-                    spans.append(TemplateSpan(at, cursor, SpanKind.BLOCK))
-                    opened = ""  # the raw text runs to `{% endraw %}`: jinja2 checks that
-                elif token == "raw_end":
-                    spans.append(TemplateSpan(at, cursor, SpanKind.BLOCK))
-                    break
-                elif token in ("name", "operator", "string", "integer", "float"):
-                    words.append(value)
-                elif token in ("variable_end", "comment_end", "block_end"):
-                    spans.append(TemplateSpan(start, cursor, kind))
-                    if token == "block_end":
-                        comment_from = _balance(words, start, cursor, stack, spans, comment_from)
-                    opened = ""
-                    break
-        except jinja2.TemplateSyntaxError as error:
-            line = lexable.count("\n", 0, start) + (error.lineno or 1)
-            offset = line_starts(text)[min(line, text.count("\n") + 1) - 1]
-            raise TemplateSyntaxProblem(error.message or "template syntax error", offset) from None
-        if opened:
-            raise TemplateSyntaxProblem(f"'{opened.strip('-+')}' is never closed", start)
+        start = found.start()
+        # Most tags end within a few hundred characters: lex a window first, so that a file
+        # with many tags is not copied once per tag; the rest of the file only if need be.
+        tag = _lex_tag(lexer, lexable, start, start + 2048) or _lex_tag(
+            lexer, lexable, start, len(lexable), text
+        )
+        assert tag is not None  # the whole-file attempt reports what it could not lex
+        tag_spans, words, cursor, is_block = tag
+        spans.extend(tag_spans)
+        if is_block:
+            comment_from = _balance(words, start, cursor, stack, spans, comment_from)
         pos = max(cursor, start + 1)
     if stack:
         name, at = stack[-1]
         raise TemplateSyntaxProblem(f"'{{% {name} %}}' is never closed", at)
     return spans
+
+
+def _lex_tag(
+    lexer: Any, lexable: str, start: int, stop: int, text: str | None = None
+) -> tuple[list[TemplateSpan], list[str], int, bool] | None:
+    """The tag at `start`, lexed from `lexable[start:stop]`: its spans, its words, where it
+    ends, and whether it is a block statement. None when the window cut the tag short;
+    given `text` (the whole file), problems are raised as `TemplateSyntaxProblem`s."""
+    import jinja2
+
+    cursor = start
+    spans: list[TemplateSpan] = []
+    words: list[str] = []
+    opened = ""
+    kind = SpanKind.EXPR
+    try:
+        for _, token, value in lexer.tokeniter(lexable[start:stop], None):
+            # Data may have been stripped by `{%-`; every value still occurs in order.
+            at = lexable.find(value, cursor)
+            cursor = at + len(value)
+            if token in _BEGIN_KIND:
+                opened, kind = value, _BEGIN_KIND[token]
+            elif token == "raw_begin":
+                spans.append(TemplateSpan(at, cursor, SpanKind.BLOCK))
+                opened = "{% raw %}"
+            elif token == "raw_end":
+                spans.append(TemplateSpan(at, cursor, SpanKind.BLOCK))
+                return spans, words, cursor, False
+            elif token in ("name", "operator", "string", "integer", "float"):
+                words.append(value)
+            elif token in ("variable_end", "comment_end", "block_end"):
+                spans.append(TemplateSpan(start, cursor, kind))
+                return spans, words, cursor, token == "block_end"
+    except jinja2.TemplateSyntaxError as error:
+        if text is None:
+            return None
+        line = lexable.count("\n", 0, start) + (error.lineno or 1)
+        offset = line_starts(text)[min(line, text.count("\n") + 1) - 1]
+        raise TemplateSyntaxProblem(error.message or "template syntax error", offset) from None
+    if text is None:
+        return None
+    raise TemplateSyntaxProblem(f"'{opened.strip('-+')}' is never closed", start)
 
 
 def _balance(
