@@ -15,6 +15,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from pathlib import Path
 
 from ctamap.classify import Cta, Template
@@ -108,16 +109,18 @@ class TemplatePlan:
             return self.entries
         starts = line_starts(self.new_text)
         ordered = sorted(self.edits, key=lambda e: (e.start, e.end))
+        ends = [e.end for e in ordered]
+        # shifts[n]: how far the first n edits move what follows them.
+        shifts = list(
+            accumulate((len(e.replacement) - (e.end - e.start) for e in ordered), initial=0)
+        )
         entries: list[LinkMapEntry] = []
         for entry, cta in zip(self.entries, self.template.ctas, strict=True):
             occurrences: list[Occurrence] = []
             for link, occurrence in zip(cta.occurrences, entry.occurrences, strict=True):
-                # Edits end at or before the element's `<` (the pixel) shift it; href edits
-                # lie inside the element and do not.
-                shift = sum(
-                    len(e.replacement) - (e.end - e.start) for e in ordered if e.end <= link.start
-                )
-                offset = link.start + shift
+                # Edits that end at or before the element's `<` (the pixel) shift it; href
+                # edits lie inside the element and do not.
+                offset = link.start + shifts[bisect.bisect_right(ends, link.start)]
                 index = bisect.bisect_right(starts, offset) - 1
                 occurrences.append(
                     replace(occurrence, line=index + 1, column=offset - starts[index] + 1)

@@ -27,6 +27,7 @@ from ctamap.instrument import (
     write_atomic,
 )
 from ctamap.pipeline import load_one
+from ctamap.source import jinja_lexer
 from ctamap.walk import STDIN, TemplateFile
 from ctamap.workspace import (
     InstrumentResult,
@@ -123,7 +124,9 @@ def _run(
 ) -> list[_Outcome]:
     size = max(1, len(items) // (workers * 8))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    # fork: workers start with everything already imported; results come back in order.
+    # fork: workers start with everything already imported (jinja2's lexer too, built once
+    # here rather than once per worker); results come back in order.
+    jinja_lexer()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return [outcome for done in pool.map(task, chunks) for outcome in done]

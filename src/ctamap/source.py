@@ -144,7 +144,7 @@ _BEGIN_KIND = {
 
 
 @functools.lru_cache(maxsize=1)
-def _jinja_lexer() -> Any:
+def jinja_lexer() -> Any:
     import jinja2  # deferred: only files with Jinja-style tags pay for it
 
     return jinja2.Environment().lexer
@@ -159,7 +159,7 @@ def _jinja_spans(text: str) -> list[TemplateSpan]:
 
     # The lexer normalises newlines; a same-length CR stand-in keeps offsets exact.
     lexable = text.replace("\r", " ")
-    lexer = _jinja_lexer()
+    lexer = jinja_lexer()
     spans: list[TemplateSpan] = []
     stack: list[tuple[str, int]] = []
     comment_from: int | None = None
