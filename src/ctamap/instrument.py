@@ -23,7 +23,6 @@ from ctamap.config import Config, check_utm_value
 from ctamap.errors import CtamapError
 from ctamap.ids import LinkMap, LinkMapEntry, Occurrence, assign, base_url
 from ctamap.scan import Link
-from ctamap.source import line_starts
 from ctamap.urls import set_params
 
 _NEEDS_QUOTES = re.compile(r"[\s\"'=<>`&]")
@@ -107,24 +106,28 @@ class TemplatePlan:
         see a changed map although the template is already instrumented."""
         if not self.edits:
             return self.entries
-        starts = line_starts(self.new_text)
+        source = self.template.scan.source
         ordered = sorted(self.edits, key=lambda e: (e.start, e.end))
         ends = [e.end for e in ordered]
         # shifts[n]: how far the first n edits move what follows them.
         shifts = list(
             accumulate((len(e.replacement) - (e.end - e.start) for e in ordered), initial=0)
         )
+
+        def moved(offset: int) -> int:
+            # Edits that end at or before an offset move it (the pixel, earlier hrefs); an
+            # element's own href edit lies after its `<` and does not.
+            return offset + shifts[bisect.bisect_right(ends, offset)]
+
         entries: list[LinkMapEntry] = []
         for entry, cta in zip(self.entries, self.template.ctas, strict=True):
             occurrences: list[Occurrence] = []
             for link, occurrence in zip(cta.occurrences, entry.occurrences, strict=True):
-                # Edits that end at or before the element's `<` (the pixel) shift it; href
-                # edits lie inside the element and do not.
-                offset = link.start + shifts[bisect.bisect_right(ends, link.start)]
-                index = bisect.bisect_right(starts, offset) - 1
-                occurrences.append(
-                    replace(occurrence, line=index + 1, column=offset - starts[index] + 1)
-                )
+                # Edits never add a newline: the line stays, the column follows the edits.
+                line, _ = source.position(link.start)
+                line_start = source.line_start(line)
+                column = moved(link.start) - moved(line_start) + 1
+                occurrences.append(replace(occurrence, line=line, column=column))
             entries.append(replace(entry, occurrences=tuple(occurrences)))
         return tuple(entries)
 

@@ -52,6 +52,10 @@ class Source:
     is_text: bool  # a plain-text template: read, never written
     _line_starts: list[int] = field(repr=False, compare=False, default_factory=list)
 
+    def line_start(self, line: int) -> int:
+        """Offset of the first character of a 1-based line."""
+        return (self._line_starts or line_starts(self.text))[line - 1]
+
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of an offset."""
         starts = self._line_starts or line_starts(self.text)
