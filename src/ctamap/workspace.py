@@ -129,24 +129,23 @@ class Applied:
 def apply_plan(
     file: TemplateFile, plan: TemplatePlan, *, out_dir: Path | None, check: bool, with_diff: bool
 ) -> Applied:
-    # Text versions are never written: their plans carry no edits by construction.
+    """What to report and write for one plan (the write itself is the caller's)."""
     new_text = plan.new_text
-    changed_as = diff = None
+    changed_as = diff = ""
     if plan.changed:
         changed_as = file.display if out_dir is None else (out_dir / file.relative).as_posix()
         if with_diff:
             diff = unified_diff(file.display, plan.text, new_text)
-    write: Write | None = None
-    stdout = ""
     if check:
-        pass
-    elif file.path == STDIN:  # the instrumented template goes to standard output
-        stdout = new_text
-    elif out_dir is not None:
+        return Applied(changed_as or None, diff, "", None)
+    if file.path == STDIN:  # the instrumented template goes to standard output
+        return Applied(changed_as or None, diff, new_text, None)
+    write: Write | None = None
+    if out_dir is not None:
         write = (out_dir / file.relative, new_text, file.path)  # a mirror keeps the mode
-    elif plan.changed and not file.is_text:
+    elif plan.changed:  # text versions never are: their plans carry no edits
         write = (file.path, new_text, None)
-    return Applied(changed_as, diff or "", stdout, write)
+    return Applied(changed_as or None, diff, "", write)
 
 
 def finish_map(
