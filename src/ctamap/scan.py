@@ -54,8 +54,8 @@ _TOKEN = re.compile(
 _ATTR = re.compile(
     r"""([^\s"'>/=\ue000]+)(?:\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'=<>`]+)))?"""
 )
-_IMG = re.compile(r"<img\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.I)
-_TAGS = re.compile(r"<[^>]*>|<!--.*?-->", re.S)
+_IMG = re.compile(r"<img\b((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>", re.I)
+_TAGS = re.compile(r"<(?:!--.*?-->|[^>]*>)", re.S)  # a comment whole, even with `>` inside
 _SPACE = re.compile(r"\s+")
 
 
