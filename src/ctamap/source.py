@@ -13,7 +13,7 @@ import itertools
 import operator
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -426,12 +426,3 @@ def read(path: Path, display: str, *, syntax: str, is_text: bool, max_bytes: int
     except OSError as error:
         raise InputError(f"cannot read: {error.strerror}", path=display) from None
     return from_text(decode(data, display, max_bytes), display, syntax=syntax, is_text=is_text)
-
-
-def iter_spans_in(source: Source, start: int, end: int) -> Iterator[TemplateSpan]:
-    """Template spans that overlap `[start, end)`."""
-    index = bisect.bisect_left([s.end for s in source.spans], start + 1)
-    for span in source.spans[index:]:
-        if span.start >= end:
-            break
-        yield span
