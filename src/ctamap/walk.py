@@ -6,7 +6,9 @@ Folders are walked without hidden folders and, inside a git checkout, without wh
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +29,18 @@ class TemplateFile:
     is_text: bool
 
 
-def _matches(name: str, globs: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(name, g) for g in globs)
+def matches(name: str, globs: tuple[str, ...]) -> bool:
+    """`name` matches one of the shell-style `globs` (case as the platform compares names)."""
+    return _glob_pattern(globs).match(os.path.normcase(name)) is not None
 
 
-def _display(path: Path, cwd: Path | None = None) -> str:
+@functools.lru_cache(maxsize=16)
+def _glob_pattern(globs: tuple[str, ...]) -> re.Pattern[str]:
+    # One regex for all globs: a walk tests every file name against every glob.
+    return re.compile("|".join(fnmatch.translate(os.path.normcase(g)) for g in globs) or "(?!)")
+
+
+def display(path: Path, cwd: Path | None = None) -> str:
     """`path` relative to the current folder when below it (resolving at most once)."""
     resolved = path if path.is_absolute() and cwd is not None else path.resolve()
     try:
@@ -82,17 +91,17 @@ def collect(paths: list[Path], config: Config) -> list[TemplateFile]:
                 (base / relative, relative)
                 for relative in (_walk(base) if listed is None else listed)
                 if not any(part.startswith(".") for part in relative.split("/")[:-1])
-                and _matches(relative.rsplit("/", 1)[-1], config.include)
+                and matches(relative.rsplit("/", 1)[-1], config.include)
                 and (listed is None or (base / relative).is_file())
             ]
         else:
             raise InputError("no such file or folder", path=str(given))
         for path, relative in candidates:
             if config.exclude and (
-                _matches(relative, config.exclude) or _matches(path.name, config.exclude)
+                matches(relative, config.exclude) or matches(path.name, config.exclude)
             ):
                 continue
             if path not in result:
-                is_text = _matches(path.name, config.text)
-                result[path] = TemplateFile(path, _display(path, cwd), relative, is_text)
+                is_text = matches(path.name, config.text)
+                result[path] = TemplateFile(path, display(path, cwd), relative, is_text)
     return sorted(result.values(), key=lambda f: f.display)

@@ -142,7 +142,7 @@ class Project:
     def _load_partner(self, file: TemplateFile) -> Template | None:
         """Pre-commit passes only changed files: the text version may be on disk, unnamed."""
         from ctamap.pipeline import load_one
-        from ctamap.walk import _display, _matches
+        from ctamap.walk import display, matches
 
         key = pair_key(file.path)
         try:
@@ -153,10 +153,10 @@ class Project:
             if (
                 sibling != file.path
                 and sibling.is_file()
-                and _matches(sibling.name, self.config.text)
+                and matches(sibling.name, self.config.text)
                 and pair_key(sibling) == key
             ):
-                partner = TemplateFile(sibling, _display(sibling), sibling.name, True)
+                partner = TemplateFile(sibling, display(sibling), sibling.name, True)
                 try:
                     return load_one(partner, self.classifier)
                 except InputError:
