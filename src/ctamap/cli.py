@@ -164,7 +164,10 @@ def instrument(
     for path in result.changed:
         _say(f"{verb}: {path}")
     if result.map_changed:
-        _say(f"{'would update' if check else 'updated'} link map: {result.map_path}")
+        from ctamap.walk import display
+
+        shown = display(result.map_path) if result.map_path else "?"
+        _say(f"{'would update' if check else 'updated'} link map: {shown}")
     status = _report_errors(result.errors)
     if status == EXIT_OK and check and (result.changed or result.map_changed):
         status = EXIT_FINDINGS
