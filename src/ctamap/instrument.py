@@ -13,8 +13,8 @@ import html
 import os
 import re
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from ctamap.config import Config, check_utm_value
 from ctamap.errors import CtamapError
 from ctamap.ids import LinkMap, LinkMapEntry, Occurrence, assign, base_url
 from ctamap.scan import Link
+from ctamap.source import Source
 from ctamap.urls import set_params
 
 _NEEDS_QUOTES = re.compile(r"[\s\"'=<>`&]")
@@ -84,6 +85,8 @@ class TemplatePlan:
     key: str  # the template's path in the link map
     template: Template
     ids: tuple[str, ...]  # one per CTA
+    # The link map's records, positions as in the file once written: a second run over the
+    # instrumented file must yield the same map (else `--check` fails right after instrument).
     entries: tuple[LinkMapEntry, ...]
     edits: tuple[Edit, ...]
 
@@ -98,38 +101,6 @@ class TemplatePlan:
     @property
     def changed(self) -> bool:
         return bool(self.edits) and self.new_text != self.text
-
-    @property
-    def written_entries(self) -> tuple[LinkMapEntry, ...]:
-        """`entries` with occurrence positions in the instrumented text. The map describes the
-        file as written; positions from before the edits would make the next run (or `--check`)
-        see a changed map although the template is already instrumented."""
-        if not self.edits:
-            return self.entries
-        source = self.template.scan.source
-        ordered = sorted(self.edits, key=lambda e: (e.start, e.end))
-        ends = [e.end for e in ordered]
-        # shifts[n]: how far the first n edits move what follows them.
-        shifts = list(
-            accumulate((len(e.replacement) - (e.end - e.start) for e in ordered), initial=0)
-        )
-
-        def moved(offset: int) -> int:
-            # Edits that end at or before an offset move it (the pixel, earlier hrefs); an
-            # element's own href edit lies after its `<` and does not.
-            return offset + shifts[bisect.bisect_right(ends, offset)]
-
-        entries: list[LinkMapEntry] = []
-        for entry, cta in zip(self.entries, self.template.ctas, strict=True):
-            occurrences: list[Occurrence] = []
-            for link, occurrence in zip(cta.occurrences, entry.occurrences, strict=True):
-                # Edits never add a newline: the line stays, the column follows the edits.
-                line, _ = source.position(link.start)
-                line_start = source.line_start(line)
-                column = moved(link.start) - moved(line_start) + 1
-                occurrences.append(replace(occurrence, line=line, column=column))
-            entries.append(replace(entry, occurrences=tuple(occurrences)))
-        return tuple(entries)
 
 
 def _document_separator(template: Template) -> str:
@@ -178,7 +149,7 @@ def plan_template(
         replaced |= managed
     separator = _document_separator(template)
     edits: list[Edit] = []
-    entries: list[LinkMapEntry] = []
+    tracked_urls: list[str | None] = []
     for cta, link_id in zip(template.ctas, ids, strict=True):
         tracked_url: str | None = None
         if cta.tracked:
@@ -196,14 +167,44 @@ def plan_template(
                 if (edit := _link_edit(occurrence, new_raw)) is not None:
                     edits.append(edit)
                 tracked_url = tracked_url or html.unescape(new_raw)
-        entries.append(_entry(key, cta, link_id, tracked_url, managed))
+        tracked_urls.append(tracked_url)
     if (pixel := _pixel_edit(template, config)) is not None:
         edits.append(pixel)
-    return TemplatePlan(key, template, tuple(ids), tuple(entries), tuple(edits))
+    position = _positions_after(source, edits)
+    entries = tuple(
+        _entry(key, cta, link_id, tracked_url, managed, position)
+        for cta, link_id, tracked_url in zip(template.ctas, ids, tracked_urls, strict=True)
+    )
+    return TemplatePlan(key, template, tuple(ids), entries, tuple(edits))
+
+
+def _positions_after(source: Source, edits: Sequence[Edit]) -> Callable[[Link], Occurrence]:
+    """Where a link's element starts once `edits` are applied. Edits never add a newline, so
+    the line stays; edits that end before the element on its line (earlier hrefs, the pixel)
+    move its column. Its own href edit lies after its `<` and does not."""
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    ends = [e.end for e in ordered]
+    growth = (len(e.replacement) - (e.end - e.start) for e in ordered)
+    shifts = list(accumulate(growth, initial=0))  # shifts[n]: how far the first n edits move
+
+    def moved(offset: int) -> int:
+        return offset + shifts[bisect.bisect_right(ends, offset)]
+
+    def position(link: Link) -> Occurrence:
+        line_start = source.line_start(link.line)
+        column = moved(link.start) - moved(line_start) + 1 if ordered else link.column
+        return Occurrence(link.line, column, link.tag)
+
+    return position
 
 
 def _entry(
-    key: str, cta: Cta, link_id: str, tracked_url: str | None, managed: frozenset[str]
+    key: str,
+    cta: Cta,
+    link_id: str,
+    tracked_url: str | None,
+    managed: frozenset[str],
+    position: Callable[[Link], Occurrence],
 ) -> LinkMapEntry:
     return LinkMapEntry(
         id=link_id,
@@ -215,7 +216,7 @@ def _entry(
         tracked_url=tracked_url,
         tracked=tracked_url is not None,
         status="active",
-        occurrences=tuple(Occurrence(o.line, o.column, o.tag) for o in cta.occurrences),
+        occurrences=tuple(position(o) for o in cta.occurrences),
     )
 
 

@@ -8,9 +8,9 @@ import json
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
-from ctamap.ids import SCHEMA
+from ctamap.ids import SCHEMA, LinkMapEntry, Occurrence
 from ctamap.workspace import Workspace
 
 
@@ -29,24 +29,28 @@ class Row:
     tracked: bool
 
 
-def rows(workspace: Workspace) -> list[Row]:
-    found: list[Row] = []
-    for file, plan in zip(workspace.files, workspace.plans, strict=True):
-        for entry in plan.entries:
-            for occ in entry.occurrences:
-                found.append(
-                    Row(
-                        file.display, occ.line, occ.column, entry.id, entry.kind, entry.role,
-                        entry.text, entry.url, entry.tracked,
-                    )
-                )  # fmt: skip
+def records(workspace: Workspace) -> list[LinkMapEntry]:
+    """The link-map records of every CTA, at the positions the links have now (the map keeps
+    the positions they will have once instrumented)."""
+    found: list[LinkMapEntry] = []
+    for plan in workspace.plans:
+        for entry, cta in zip(plan.entries, plan.template.ctas, strict=True):
+            now = tuple(Occurrence(o.line, o.column, o.tag) for o in cta.occurrences)
+            found.append(replace(entry, occurrences=now))
     return found
 
 
-def _json(workspace: Workspace) -> str:
-    from dataclasses import asdict
+def rows(workspace: Workspace) -> list[Row]:
+    shown = {p.key: f.display for f, p in zip(workspace.files, workspace.plans, strict=True)}
+    return [
+        Row(shown[e.template], o.line, o.column, e.id, e.kind, e.role, e.text, e.url, e.tracked)
+        for e in records(workspace)
+        for o in e.occurrences
+    ]
 
-    links = [asdict(e) for plan in workspace.plans for e in plan.entries]
+
+def _json(workspace: Workspace) -> str:
+    links = [asdict(e) for e in records(workspace)]
     return json.dumps({"schema": SCHEMA, "links": links}, indent=2, ensure_ascii=False) + "\n"
 
 

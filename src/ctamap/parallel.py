@@ -91,7 +91,7 @@ class _Task:
                     writes.append(
                         (len(outcomes), writer.submit(write_atomic, path, text, like=like))
                     )
-                entries = plan.written_entries
+                entries = plan.entries
                 outcomes.append(_Outcome(entries, applied.changed_as, applied.diff, None))
         for index, future in writes:
             failure = future.exception()

@@ -190,11 +190,7 @@ def instrument(
     failed = {i: next(results) for i, a in enumerate(applied) if a.write is not None}
     errors = [error for error in failed.values() if error is not None]
     # A template that could not be written keeps its old map entries.
-    fresh = {
-        p.key: list(p.written_entries)
-        for i, p in enumerate(workspace.plans)
-        if failed.get(i) is None
-    }
+    fresh = {p.key: list(p.entries) for i, p in enumerate(workspace.plans) if failed.get(i) is None}
     map_changed, map_diff = finish_map(
         workspace.linkmap,
         fresh,
