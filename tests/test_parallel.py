@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ctamap.config import from_mapping
-from ctamap.parallel import MIN_FILES_FOR_PROCESSES, instrument_paths
+from ctamap.parallel import MIN_FILES_FOR_PROCESSES, _workers, instrument_paths
+from ctamap.walk import collect
 
 from .conftest import FIXTURES
 
@@ -42,6 +43,8 @@ def test_workers_give_the_serial_result(tmp_path: Path, in_place: bool) -> None:
     for jobs in (1, 2):
         root = _tree(tmp_path / f"jobs{jobs}")
         config = from_mapping(CONFIG, root=root)
+        # jobs=2 must really take the worker-process path, or the comparison proves nothing.
+        assert _workers(collect([root], config), jobs) == jobs
         out = None if in_place else tmp_path / f"out{jobs}"
         result = instrument_paths([root], config, out_dir=out, jobs=jobs, with_diff=True)
         assert len(result.errors) == 1 and "never closed" in str(result.errors[0])

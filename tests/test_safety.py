@@ -33,9 +33,8 @@ def test_bad_file_is_reported_and_untouched_others_still_run(
     (tmp_path / "good.html").write_text(GOOD)
     workspace = open_workspace([tmp_path], CONFIG, map_path=tmp_path / "map.json")
     result = instrument(workspace)
-    assert [e.path for e in workspace.errors] == ["bad.html"] or workspace.errors[0].path.endswith(
-        "bad.html"
-    )
+    assert len(workspace.errors) == 1
+    assert (workspace.errors[0].path or "").endswith("bad.html")
     assert message in str(workspace.errors[0])
     assert (tmp_path / "bad.html").read_bytes() == content
     assert "cta_id=good.go" in (tmp_path / "good.html").read_text()
@@ -74,7 +73,7 @@ def test_text_versions_are_never_written(tmp_path: Path) -> None:
     (tmp_path / "page.html").write_text(GOOD)
     result = instrument(open_workspace([tmp_path], CONFIG, map_path=tmp_path / "map.json"))
     assert (tmp_path / "page.txt").read_bytes() == text.encode()
-    assert result.changed == ("page.html",) or all(not c.endswith(".txt") for c in result.changed)
+    assert [Path(c).name for c in result.changed] == ["page.html"]
 
 
 def test_check_writes_nothing(tmp_path: Path) -> None:

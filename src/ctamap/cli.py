@@ -8,12 +8,15 @@ import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from ctamap import __version__
 from ctamap.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CtamapError
+
+if TYPE_CHECKING:  # the config module is imported by the commands that need it
+    from ctamap.config import Config
 
 app = typer.Typer(
     name="ctamap",
@@ -85,7 +88,7 @@ def _root(
     _DEBUG = debug
 
 
-def _config(path: Path | None) -> Any:
+def _config(path: Path | None) -> Config:
     from ctamap.config import load
 
     return load(path)

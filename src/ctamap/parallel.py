@@ -12,7 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ctamap.classify import Classifier
@@ -153,14 +153,7 @@ def instrument_paths(
         result = instrument(
             workspace, out_dir=out_dir, check=check, map_format=map_format, with_diff=with_diff
         )
-        return InstrumentResult(
-            result.changed,
-            result.map_changed,
-            result.diff,
-            (*missing, *workspace.errors, *result.errors),
-            result.stdout,
-            result.map_path,
-        )
+        return replace(result, errors=(*missing, *workspace.errors, *result.errors))
     location = map_location(config, map_path)
     linkmap = read_linkmap(location)
     bases = key_bases(config.root, location.parent)

@@ -396,6 +396,10 @@ def mask(text: str, spans: list[TemplateSpan]) -> str:
     return "".join(parts)
 
 
+class TemplateSyntaxError(InputError):
+    """A template tag is unclosed or unbalanced: the file is reported (S001), never modified."""
+
+
 def from_text(text: str, path: str, *, syntax: str = "auto", is_text: bool = False) -> Source:
     """A `Source` from decoded text; template syntax problems become `InputError`s (S001)."""
     try:
@@ -414,10 +418,6 @@ def from_text(text: str, path: str, *, syntax: str = "auto", is_text: bool = Fal
         is_text=is_text,
         _line_starts=line_starts(text),
     )
-
-
-class TemplateSyntaxError(InputError):
-    """A template tag is unclosed or unbalanced: the file is reported (S001), never modified."""
 
 
 def read(path: Path, display: str, *, syntax: str, is_text: bool, max_bytes: int) -> Source:

@@ -20,10 +20,8 @@ from ctamap.report import engine
 
 
 @pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    for name in ("GITHUB_ACTIONS", "NO_COLOR", "CI", "FORCE_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    return CliRunner()
+def runner() -> CliRunner:
+    return CliRunner()  # tests/conftest.py clears GITHUB_ACTIONS, NO_COLOR, CI, FORCE_COLOR
 
 
 def _json_files(events_dir: Path) -> list[str]:
