@@ -266,3 +266,14 @@ def run(
         files=tuple(sorted({*result.files, *(e.path or "" for e in missing)})),
         errors=(*missing, *result.errors),
     )
+
+
+def combined(results: Sequence[AuditResult]) -> AuditResult:
+    """One result for runs over PATHs governed by different configs."""
+    if len(results) == 1:
+        return results[0]
+    return AuditResult(
+        tuple(sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)),
+        tuple(sorted({name for r in results for name in r.files})),
+        tuple(e for r in results for e in r.errors),
+    )

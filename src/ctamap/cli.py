@@ -16,7 +16,7 @@ from ctamap import __version__
 from ctamap.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CtamapError
 
 if TYPE_CHECKING:  # the config module is imported by the commands that need it
-    from ctamap.config import Config
+    from ctamap.config import Config, ConfigGroup
 
 app = typer.Typer(
     name="ctamap",
@@ -49,6 +49,12 @@ def _say(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _say_error(error: CtamapError) -> None:
+    """One line per problem (a config file may have several)."""
+    for line in str(error).splitlines() or [""]:
+        _say(f"ctamap: error: {line}")
+
+
 def handles_errors(command: F) -> F:
     """Print user errors as one line and exit 2; a traceback only with --debug."""
 
@@ -57,7 +63,7 @@ def handles_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except CtamapError as error:
-            _say(f"ctamap: error: {error}")
+            _say_error(error)
             raise typer.Exit(EXIT_ERROR) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -94,9 +100,25 @@ def _config(path: Path | None) -> Config:
     return load(path)
 
 
+def _groups(paths: list[Path], given: Path | None) -> list[ConfigGroup]:
+    """The config of each PATH (`--config` wins), saying once on stderr when PATHs have none."""
+    from ctamap.config import configs_for
+    from ctamap.walk import display
+
+    groups = configs_for(paths, given)
+    defaults = [path for group in groups if group.uses_defaults for path in group.paths]
+    if defaults:
+        shown = ", ".join(display(p) if str(p) != "-" else "-" for p in defaults)
+        _say(
+            f"ctamap: no config file found for {shown} (pyproject.toml [tool.ctamap], "
+            "ctamap.toml or .ctamap.toml, up to the repository root): using the defaults"
+        )
+    return groups
+
+
 def _report_errors(errors: tuple[CtamapError, ...]) -> int:
     for error in errors:
-        _say(f"ctamap: error: {error}")
+        _say_error(error)
     return EXIT_ERROR if errors else EXIT_OK
 
 
@@ -117,7 +139,14 @@ def inventory(
 
     if fmt not in FORMATS:
         raise CtamapError(f"--format must be one of {', '.join(FORMATS)}, got '{fmt}'")
-    workspace = open_workspace(paths, _config(config), map_path=map_path, campaign=campaign)
+    from ctamap.workspace import combined
+
+    workspace = combined(
+        [
+            open_workspace(list(group.paths), group.config, map_path=map_path, campaign=campaign)
+            for group in _groups(paths, config)
+        ]
+    )
     sys.stdout.write(FORMATS[fmt](workspace))
     raise typer.Exit(_report_errors(workspace.errors))
 
@@ -150,40 +179,57 @@ def instrument(
         raise CtamapError(f"--map-format must be json or csv, got '{map_format}'")
     if campaign:
         check_utm_value("--campaign", campaign)
-    result = instrument_paths(
-        paths,
-        _config(config),
-        map_path=map_path,
-        campaign=campaign,
-        out_dir=out_dir,
-        check=check,
-        with_diff=diff,
-        map_format=map_format,
-    )
-    sys.stdout.write(result.stdout)
-    if diff:
-        sys.stdout.write(result.diff)
-    verb = "would change" if check else "instrumented"
-    for path in result.changed:
-        _say(f"{verb}: {path}")
-    if result.map_changed:
-        from ctamap.walk import display
+    from ctamap.walk import display
 
-        shown = display(result.map_path) if result.map_path else "?"
-        _say(f"{'would update' if check else 'updated'} link map: {shown}")
-    status = _report_errors(result.errors)
-    if status == EXIT_OK and check and (result.changed or result.map_changed):
+    # Each config's templates are one run with its own link map (next to that config).
+    results = [
+        instrument_paths(
+            list(group.paths),
+            group.config,
+            map_path=map_path,
+            campaign=campaign,
+            out_dir=out_dir,
+            check=check,
+            with_diff=diff,
+            map_format=map_format,
+        )
+        for group in _groups(paths, config)
+    ]
+    status = EXIT_OK
+    would_change = False
+    for result in results:
+        sys.stdout.write(result.stdout)
+        if diff:
+            sys.stdout.write(result.diff)
+        verb = "would change" if check else "instrumented"
+        for path in result.changed:
+            _say(f"{verb}: {path}")
+        if result.map_changed:
+            shown = display(result.map_path) if result.map_path else "?"
+            _say(f"{'would update' if check else 'updated'} link map: {shown}")
+        status = max(status, _report_errors(result.errors))
+        would_change = would_change or bool(result.changed or result.map_changed)
+    if status == EXIT_OK and check and would_change:
         status = EXIT_FINDINGS
     raise typer.Exit(status)
 
 
 @app.command("config")
 @handles_errors
-def show_config(config: ConfigOpt = None) -> None:
+def show_config(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Show the config governing this file or folder (default: here)."),
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
     """Print the effective config and where it came from."""
-    from ctamap.config import describe
+    from ctamap.config import describe, load
 
-    typer.echo(describe(_config(config)))
+    if config is not None or path is None:
+        typer.echo(describe(_config(config)))
+    else:
+        typer.echo(describe(load(start=path if path.is_dir() else path.parent)))
 
 
 def _codes(values: list[str] | None) -> list[str]:
@@ -236,8 +282,17 @@ def audit(
     chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     if chosen not in FORMATTERS:
         raise CtamapError(f"--format must be one of {', '.join(FORMATTERS)}, got '{chosen}'")
-    result = auditing.run(
-        paths, _config(config), select=_codes(select), ignore=_codes(ignore), map_path=map_path
+    result = auditing.combined(
+        [
+            auditing.run(
+                list(group.paths),
+                group.config,
+                select=_codes(select),
+                ignore=_codes(ignore),
+                map_path=map_path,
+            )
+            for group in _groups(paths, config)
+        ]
     )
     _report_errors(result.errors)
     report = FORMATTERS[chosen](result)

@@ -1,8 +1,9 @@
 """The typed configuration, where it is found, and how it is validated.
 
-Precedence: `--config FILE`, else the nearest of `pyproject.toml` ([tool.ctamap]), `ctamap.toml`
-or `.ctamap.toml`, walking up from the current folder to the repository root. Unknown keys and
-bad values are `ConfigError`s with a "did you mean" hint; nothing is silently ignored.
+Precedence: `--config FILE`, else for each PATH argument the nearest of `pyproject.toml`
+([tool.ctamap]), `ctamap.toml` or `.ctamap.toml`, walking up from that PATH to the repository
+root (as ruff does), else the defaults. Unknown keys and bad values are `ConfigError`s with a
+"did you mean" hint and the line they are on; every problem of a file is reported at once.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ctamap.errors import ConfigError
+from ctamap.errors import ConfigError, ConfigErrors
 
 CONFIG_NAMES = ("pyproject.toml", "ctamap.toml", ".ctamap.toml")
 TEMPLATE_SYNTAXES = (
@@ -119,72 +120,131 @@ def _did_you_mean(key: str, known: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+class _Bad(Exception):
+    """One bad value, raised by the checks below and collected by `_Problems`."""
+
+
+@dataclass
+class _Problems:
+    """Every problem found in one config, each with the dotted key it is about."""
+
+    found: list[tuple[str, str]] = field(default_factory=list)  # (key, message)
+
+    def add(self, key: str, message: str) -> None:
+        self.found.append((key, message))
+
+    def check(self, key: str, test: Callable[[], object]) -> None:
+        """Run `test`; a `_Bad` or `ConfigError` it raises becomes a problem about `key`."""
+        try:
+            test()
+        except (_Bad, ConfigError) as error:
+            self.add(key, error.message if isinstance(error, ConfigError) else str(error))
+
+    def raise_if_any(self, path: str | None, lines: Mapping[str, int]) -> None:
+        if not self.found:
+            return
+        errors = [
+            ConfigError(message, path=path, line=_line_of(key, lines) if path else None)
+            for key, message in self.found
+        ]
+        errors.sort(key=lambda e: e.line or 0)  # in file order (stable for equal lines)
+        raise errors[0] if len(errors) == 1 else ConfigErrors(errors)
+
+
 def _coerce(where: str, key: str, default: Any, value: Any) -> Any:
     """Check `value` against the type of the field's default, turning lists into tuples."""
     if isinstance(default, int):  # bool is an int too; the type check below tells them apart
         if type(value) is not type(default):
-            raise ConfigError(f"{where}{key} must be {type(default).__name__}, got {value!r}")
+            raise _Bad(f"{where}{key} must be {type(default).__name__}, got {value!r}")
         return value
     if isinstance(default, str):
         if not isinstance(value, str):
-            raise ConfigError(f"{where}{key} must be a string, got {value!r}")
+            raise _Bad(f"{where}{key} must be a string, got {value!r}")
         return value
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}{key} must be a list of strings, got {value!r}")
+            raise _Bad(f"{where}{key} must be a list of strings, got {value!r}")
         return tuple(value)
     if isinstance(default, Mapping):
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}{key} must be a table, got {value!r}")
+            raise _Bad(f"{where}{key} must be a table, got {value!r}")
         return {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
-    raise ConfigError(f"{where}{key}: unsupported value {value!r}")
+    raise _Bad(f"{where}{key}: unsupported value {value!r}")
 
 
-def _build(cls: type[Any], data: Mapping[str, Any], where: str) -> Any:
+def _build(cls: type[Any], data: Mapping[str, Any], where: str, problems: _Problems) -> Any:
+    """An instance of `cls` from `data`; a bad key or value is a problem and keeps its default,
+    so that the remaining keys are still checked."""
     defaults = cls()
     known = [f.name for f in fields(cls) if f.name not in ("origin", "root")]
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in known:
-            raise ConfigError(f"unknown key '{where}{key}'{_did_you_mean(key, known)}")
-        if key in _TABLES and cls is Config:
+            problems.add(f"{where}{key}", f"unknown key '{where}{key}'{_did_you_mean(key, known)}")
+        elif key in _TABLES and cls is Config:
             if not isinstance(value, dict):
-                raise ConfigError(f"'{key}' must be a table")
-            values[key] = _build(_TABLES[key], value, f"{key}.")
+                problems.add(key, f"'{key}' must be a table")
+            else:
+                values[key] = _build(_TABLES[key], value, f"{key}.", problems)
         else:
-            values[key] = _coerce(where, key, getattr(defaults, key), value)
+            try:
+                values[key] = _coerce(where, key, getattr(defaults, key), value)
+            except _Bad as error:
+                problems.add(f"{where}{key}", str(error))
     return replace(defaults, **values)
 
 
-def validate(config: Config) -> Config:
-    """Reject values that would make instrumenting produce something off house style."""
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        choices = " or ".join(f"'{a}'" for a in allowed)
+        raise _Bad(f"{name} must be {choices}, got '{value}'")
+
+
+def _check(config: Config, problems: _Problems) -> None:
+    """Every value that would make instrumenting produce something off house style."""
     if config.template_syntax not in TEMPLATE_SYNTAXES:
-        raise ConfigError(
+        problems.add(
+            "template_syntax",
             f"template_syntax must be one of {', '.join(TEMPLATE_SYNTAXES)}, "
-            f"got '{config.template_syntax}'"
+            f"got '{config.template_syntax}'",
         )
-    if config.utm.existing not in ("keep", "override"):
-        raise ConfigError(f"utm.existing must be 'keep' or 'override', got '{config.utm.existing}'")
-    if config.pixel.position not in ("top", "bottom"):
-        raise ConfigError(
-            f"pixel.position must be 'top' or 'bottom', got '{config.pixel.position}'"
-        )
+    problems.check(
+        "utm.existing", lambda: _one_of("utm.existing", config.utm.existing, ("keep", "override"))
+    )
+    problems.check(
+        "pixel.position",
+        lambda: _one_of("pixel.position", config.pixel.position, ("top", "bottom")),
+    )
     for name in ("source", "medium", "campaign", "content", "term"):
         value = getattr(config.utm, name)
         if value == "" and name == "term":
             continue
-        check_utm_value(f"utm.{name}", _PLACEHOLDER.sub("x", value))
+        try:
+            check_utm_value(f"utm.{name}", _PLACEHOLDER.sub("x", value))
+        except ConfigError as error:
+            problems.add(f"utm.{name}", error.message)
     if config.campaign:
-        check_utm_value("campaign", config.campaign)
+        problems.check("campaign", lambda: check_utm_value("campaign", config.campaign))
     if not re.fullmatch(r"[a-z0-9_]+", config.link_id_param):
-        raise ConfigError(
-            f"link_id_param must be lowercase letters, digits or '_', got '{config.link_id_param}'"
+        problems.add(
+            "link_id_param",
+            f"link_id_param must be lowercase letters, digits or '_', got '{config.link_id_param}'",
         )
-    for level in config.audit.severity.values():
+    for code, level in config.audit.severity.items():
         if level not in ("error", "warning", "notice"):
-            raise ConfigError(f"audit.severity values are error, warning or notice, got '{level}'")
+            problems.add(
+                f"audit.severity.{code}",
+                f"audit.severity values are error, warning or notice, got '{level}'",
+            )
     if config.max_file_bytes <= 0:
-        raise ConfigError("max_file_bytes must be a positive number of bytes")
+        problems.add("max_file_bytes", "max_file_bytes must be a positive number of bytes")
+
+
+def validate(config: Config) -> Config:
+    """`config`, or a `ConfigError` naming every problem in it."""
+    problems = _Problems()
+    _check(config, problems)
+    problems.raise_if_any(None, {})
     return config
 
 
@@ -197,72 +257,213 @@ def check_utm_value(name: str, value: str) -> None:
 
 
 def from_mapping(
-    data: Mapping[str, Any], *, origin: str = "defaults", root: Path | None = None
+    data: Mapping[str, Any],
+    *,
+    origin: str = "defaults",
+    root: Path | None = None,
+    lines: Mapping[str, int] | None = None,
 ) -> Config:
-    """Build a validated `Config` from already-parsed TOML (top-level keys)."""
-    config = _build(Config, data, "")
-    return validate(replace(config, origin=origin, root=root or Path.cwd()))
+    """Build a validated `Config` from already-parsed TOML (top-level keys). Every problem is
+    reported at once; `lines` (dotted key -> line in `origin`) places each one in the file."""
+    problems = _Problems()
+    built: Config = _build(Config, data, "", problems)
+    config = replace(built, origin=origin, root=root or Path.cwd())
+    _check(config, problems)
+    problems.raise_if_any(None if origin == "defaults" else origin, lines or {})
+    return config
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+# -- Where a key is written ----------------------------------------------------------------------
+
+_TABLE_LINE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+_KEY_LINE = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+_DOT_OUTSIDE_QUOTES = re.compile(r"""\.(?=(?:[^"']|"[^"]*"|'[^']*')*$)""")
+
+
+def _dotted(key: str) -> str:
+    """`utm . "campaign"` -> `utm.campaign`."""
+    return ".".join(part.strip().strip("\"'") for part in _DOT_OUTSIDE_QUOTES.split(key))
+
+
+def key_lines(text: str, prefix: str = "") -> dict[str, int]:
+    """Dotted key -> the line it is written on (tables and array-of-table items too, the n-th
+    `[[a.b]]` as `a.b[n]`); `prefix` (`tool.ctamap.`) is dropped. tomllib reports lines only
+    for syntax errors, so a bad value's line is found in the text."""
+    found: dict[str, int] = {}
+    table = ""
+    counts: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if (header := _TABLE_LINE.match(line)) is not None:
+            name = _dotted(header.group(2))
+            if header.group(1) == "[[":
+                index = counts.get(name, 0)
+                counts[name] = index + 1
+                name = f"{name}[{index}]"
+            table = name
+            key = name
+        elif (assignment := _KEY_LINE.match(line)) is not None:
+            name = _dotted(assignment.group(1))
+            key = f"{table}.{name}" if table else name
+        else:
+            continue
+        if key.startswith(prefix) or (prefix and key == prefix[:-1]):
+            found.setdefault(key[len(prefix) :], number)
+    return found
+
+
+def _line_of(key: str, lines: Mapping[str, int]) -> int | None:
+    """The line of `key`, else of the nearest table or inline table it is written in."""
+    while key:
+        if key in lines:
+            return lines[key]
+        key = key.rpartition(".")[0]
+    return None
+
+
+# -- Finding and reading config files ------------------------------------------------------------
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        why = error.strerror if isinstance(error, OSError) else "not UTF-8"
+        raise ConfigError(f"cannot read config: {why}", path=str(path)) from None
+    try:
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"not valid TOML: {error}", path=str(path)) from None
-    except OSError as error:
-        raise ConfigError(f"cannot read config: {error.strerror}", path=str(path)) from None
+        message = str(error)
+        where = re.search(r" \(at line (\d+), column (\d+)\)$", message)
+        if where:
+            line = int(where.group(1))
+            message = message[: where.start()] + f" (column {where.group(2)})"
+        else:  # "(at end of document)"
+            line = text.count("\n") + 1
+            message = re.sub(r" \(at end of document\)$", " at the end of the file", message)
+        raise ConfigError(f"not valid TOML: {message}", path=_shown(path), line=line) from None
 
 
-def _section(path: Path) -> dict[str, Any] | None:
-    """The ctamap part of a config file, or None when a pyproject.toml has no [tool.ctamap]."""
-    data = _read_toml(path)
+def _section(path: Path) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """The ctamap part of a config file and its key lines, or None when a pyproject.toml has
+    no [tool.ctamap]."""
+    data, text = _read_toml(path)
     if path.name == "pyproject.toml":
         section = data.get("tool", {}).get("ctamap")
-        if section is not None and not isinstance(section, dict):
+        if section is None:
+            return None
+        if not isinstance(section, dict):
             raise ConfigError("[tool.ctamap] must be a table", path=str(path))
-        return section
-    return data
+        return section, key_lines(text, "tool.ctamap.")
+    return data, key_lines(text)
 
 
-def discover(start: Path | None = None) -> Path | None:
-    """The nearest config file from `start` up to the repository root (a folder with .git)."""
-    folder = (start or Path.cwd()).resolve()
+def _is_config(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    if path.name != "pyproject.toml":
+        return True
+    # A pyproject.toml without [tool.ctamap] is not ours (read only when one exists).
+    return _section(path) is not None
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where discovery ended: the config file (None when none) and the repository root."""
+
+    config: Path | None
+    repository: Path | None
+
+
+def _discover_from(folder: Path) -> Found:
     for candidate in (folder, *folder.parents):
-        found = [
-            candidate / name
-            for name in CONFIG_NAMES
-            if (candidate / name).is_file() and _section(candidate / name) is not None
-        ]
+        found = [candidate / name for name in CONFIG_NAMES if _is_config(candidate / name)]
         if len(found) > 1:
             names = ", ".join(p.name for p in found)
             raise ConfigError(
                 f"two config files in one folder ({names}): keep one", path=str(candidate)
             )
         if found:
-            return found[0]
+            return Found(found[0], None)
         if (candidate / ".git").exists():
-            return None
-    return None
+            return Found(None, candidate)
+    return Found(None, None)
+
+
+def discover(start: Path | None = None) -> Path | None:
+    """The nearest config file from `start` up to the repository root (a folder with .git)."""
+    return _discover_from((start or Path.cwd()).resolve()).config
+
+
+def _defaults(root: Path) -> Config:
+    return validate(Config(root=root))
 
 
 def load(path: Path | None = None, *, start: Path | None = None) -> Config:
-    """Load the config named by `--config`, or discover one; defaults when there is none."""
+    """Load the config named by `--config`, or discover one; defaults when there is none (then
+    paths are relative to the repository root, else to `start`)."""
     if path is None:
-        path = discover(start)
-        if path is None:
-            return validate(Config(root=(start or Path.cwd()).resolve()))
+        folder = (start or Path.cwd()).resolve()
+        found = _discover_from(folder)
+        if found.config is None:
+            return _defaults(found.repository or folder)
+        path = found.config
     if not path.is_file():
         raise ConfigError("config file not found", path=str(path))
     section = _section(path)
     if section is None:
         raise ConfigError("has no [tool.ctamap] table", path=str(path))
+    data, lines = section
+    return from_mapping(data, origin=_shown(path), root=path.resolve().parent, lines=lines)
+
+
+def _shown(path: Path) -> str:
+    """A config file as messages name it: relative to the current folder when below it."""
     try:
-        return from_mapping(section, origin=str(path), root=path.resolve().parent)
-    except ConfigError as error:
-        if error.path is None:
-            error.path = str(path)
-        raise
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class ConfigGroup:
+    """PATH arguments governed by one config, in the order they were given."""
+
+    config: Config
+    paths: tuple[Path, ...]
+
+    @property
+    def uses_defaults(self) -> bool:
+        return self.config.origin == "defaults"
+
+
+def _start_of(path: Path) -> Path:
+    """Where discovery starts for a PATH argument: the folder itself, a file's folder; the
+    current folder for `-` (standard input). A missing PATH starts from its nearest parent, so
+    that it is reported as missing under its own config."""
+    if str(path) == "-":
+        return Path.cwd().resolve()
+    resolved = path.resolve()
+    while not resolved.is_dir() and resolved != resolved.parent:
+        resolved = resolved.parent
+    return resolved
+
+
+def configs_for(paths: Sequence[Path], given: Path | None) -> list[ConfigGroup]:
+    """The config of every PATH argument, grouped: `--config` governs all of them, else each
+    PATH uses the nearest config above it (ruff's rule), so one run over two projects treats
+    each by its own policy and writes each one's link map next to its config."""
+    if given is not None:
+        return [ConfigGroup(load(given), tuple(paths))]
+    groups: dict[tuple[str, Path], tuple[Config, list[Path]]] = {}
+    for path in paths or [Path(".")]:
+        folder = _start_of(path)
+        found = _discover_from(folder)
+        key = (str(found.config), found.config or found.repository or Path.cwd().resolve())
+        if key not in groups:
+            groups[key] = (load(found.config) if found.config else _defaults(key[1]), [])
+        groups[key][1].append(path)
+    return [ConfigGroup(config, tuple(members)) for config, members in groups.values()]
 
 
 def describe(config: Config) -> str:

@@ -32,3 +32,15 @@ class ConfigError(CtamapError):
 
 class InputError(CtamapError):
     """A file could not be read or parsed (encoding, binary, broken template tags)."""
+
+
+class ConfigErrors(ConfigError):
+    """Several problems in one config file, reported together (one line each)."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, path=first.path, line=first.line)
+        self.errors = tuple(errors)
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)

@@ -34,6 +34,20 @@ class Workspace:
     errors: tuple[InputError, ...]
 
 
+def combined(workspaces: Sequence[Workspace]) -> Workspace:
+    """One workspace to show for runs over PATHs governed by different configs (the first
+    one's config and map stand for all; each plan keeps its own entries)."""
+    first = workspaces[0]
+    if len(workspaces) == 1:
+        return first
+    return replace(
+        first,
+        files=tuple(f for w in workspaces for f in w.files),
+        plans=tuple(p for w in workspaces for p in w.plans),
+        errors=tuple(e for w in workspaces for e in w.errors),
+    )
+
+
 def map_location(config: Config, given: Path | None) -> Path:
     """`--map`, else `link_map` from the config, relative to the config's folder."""
     if given is not None:
