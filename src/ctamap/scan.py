@@ -6,6 +6,7 @@ carries the offsets of what it came from so that edits can be spliced into the o
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import re
@@ -278,8 +279,13 @@ def _paren_label(before: str) -> str | None:
 def _text_links(source: Source) -> list[Link]:
     text, masked = source.text, source.masked
     found: list[tuple[int, int]] = []
+    # A statement glued to a URL ends it: `https://x.example/a/{% endline %}` is `…/a/`.
+    statements = [s.start for s in source.spans if s.kind is not SpanKind.EXPR]
     for match in _TEXT_URL.finditer(masked):
         start, end = match.span()
+        index = bisect.bisect_right(statements, start)
+        if index < len(statements) and statements[index] < end:
+            end = statements[index]
         while end > start and masked[end - 1] in _TRAILING:
             end -= 1
         found.append((start, end))

@@ -105,13 +105,20 @@ def decode(data: bytes, path: str, max_bytes: int) -> str:
 # -- Template families -------------------------------------------------------------------------
 
 _HANDLEBARS_HINT = re.compile(r"\{\{\s*[#/^!>{]|\{\{\s*else\s*\}\}")
+# Tags only Liquid has (Shopify, Braze, Klaviyo-style Liquid), and Braze's `{{${attribute}}}`.
+_LIQUID_HINT = re.compile(
+    r"\{%-?\s*(?:assign|unless|capture|case|render|liquid|echo|increment|decrement|tablerow|"
+    r"paginate|connected_content|abort_message|content_blocks)\b|\{\{[\w.]*\$\{"
+)
 _JINJA_HINT = re.compile(r"\{[%#{]")
 
 
-def detect_syntax(text: str) -> str:
-    """The curly-brace family a file uses: handlebars, jinja, or none."""
+def detect_syntax(text: str, path: str = "") -> str:
+    """The curly-brace family a file uses: handlebars, liquid, jinja, or none."""
     if _HANDLEBARS_HINT.search(text):
         return "handlebars"
+    if path.endswith(".liquid") or _LIQUID_HINT.search(text):
+        return "liquid"
     if _JINJA_HINT.search(text):
         return "jinja"
     return "none"
@@ -121,7 +128,7 @@ _FAMILY = {
     "auto": None,
     "jinja": "jinja",
     "django": "jinja",
-    "liquid": "jinja",
+    "liquid": "liquid",
     "handlebars": "handlebars",
     "mustache": "handlebars",
     "mailchimp": "none",
@@ -130,9 +137,12 @@ _FAMILY = {
     "none": "none",
 }
 
-# Jinja/Django/Liquid statements that open a block, and the statements allowed inside one.
+# Jinja/Django/Liquid statements that are blocks in every library: unclosed, they are errors.
+# Any other `{% name %}` (custom tag libraries: `{% cell %}`, `{% line %}`; Django's one-line
+# `{% trans "x" %}` beside Jinja's `{% trans %}…{% endtrans %}`) is a block only when an
+# `{% endname %}` closes it, and a plain tag otherwise.
 _OPENERS = {
-    "if", "for", "block", "macro", "call", "filter", "with", "autoescape", "trans", "set",
+    "if", "for", "block", "macro", "call", "filter", "with", "autoescape", "set",
     "unless", "case", "capture", "comment", "tablerow", "paginate", "form", "schema", "style",
     "javascript", "ifequal", "ifnotequal", "ifchanged", "spaceless", "verbatim", "blocktrans",
     "blocktranslate", "localize", "timezone", "language",
@@ -154,6 +164,63 @@ def jinja_lexer() -> Any:
     return jinja2.Environment().lexer
 
 
+@dataclass
+class _Blocks:
+    """Open statements, innermost last: (name, offset, must_close). Plain tags are pushed as
+    "maybe" blocks and dropped when an end tag closes what is below them, or at the end."""
+
+    stack: list[tuple[str, int, bool]] = field(default_factory=list)
+    open_count: dict[str, int] = field(default_factory=dict)
+    comment_from: int | None = None
+
+    def push(self, name: str, start: int, must_close: bool) -> None:
+        self.stack.append((name, start, must_close))
+        self.open_count[name] = self.open_count.get(name, 0) + 1
+        if name == "comment" and self.comment_from is None:
+            self.comment_from = start
+
+    def statement(self, words: list[str], start: int, end: int, spans: list[TemplateSpan]) -> None:
+        """Track one `{% … %}` statement given its words."""
+        if not words:
+            return
+        name = words[0]
+        if name in _OPENERS and not (name == "set" and "=" in words):
+            self.push(name, start, True)
+        elif name.startswith("end") and len(name) > 3:
+            self.close(name, start, end, spans)
+        else:
+            self.push(name, start, False)
+
+    def close(self, name: str, start: int, end: int, spans: list[TemplateSpan]) -> None:
+        opened = name[3:]
+        if not self.open_count.get(opened):
+            if opened not in _OPENERS:
+                return  # `{% endorse %}`: a plain tag of some library
+            blocking = self.innermost_required()
+            if blocking is None:
+                raise TemplateSyntaxProblem(f"'{{% {name} %}}' closes nothing", start)
+            raise TemplateSyntaxProblem(f"'{{% {name} %}}' closes '{{% {blocking} %}}'", start)
+        # Each entry is popped once: linear in the number of tags.
+        while True:
+            top, _, must_close = self.stack.pop()
+            self.open_count[top] -= 1
+            if top == opened:
+                break
+            if must_close:
+                raise TemplateSyntaxProblem(f"'{{% {name} %}}' closes '{{% {top} %}}'", start)
+        if opened == "comment" and self.comment_from is not None and not self.open_count["comment"]:
+            spans.append(TemplateSpan(self.comment_from, end, SpanKind.COMMENT))
+            self.comment_from = None
+
+    def innermost_required(self) -> str | None:
+        return next((name for name, _, must in reversed(self.stack) if must), None)
+
+    def finish(self) -> None:
+        for name, at, must_close in reversed(self.stack):
+            if must_close:
+                raise TemplateSyntaxProblem(f"'{{% {name} %}}' is never closed", at)
+
+
 def _jinja_spans(text: str) -> list[TemplateSpan]:
     """Tag spans found by jinja2's own lexer, with block balance checked.
 
@@ -165,11 +232,13 @@ def _jinja_spans(text: str) -> list[TemplateSpan]:
     lexable = text.replace("\r", " ")
     lexer = jinja_lexer()
     spans: list[TemplateSpan] = []
-    stack: list[tuple[str, int]] = []
-    comment_from: int | None = None
+    blocks = _Blocks()
     pos = 0
     while (found := _JINJA_START.search(lexable, pos)) is not None:
         start = found.start()
+        if braze := _BRAZE.match(lexable, start):  # masked by the ESP finders
+            pos = braze.end()
+            continue
         # Most tags end within a few hundred characters: lex a window first, so that a file
         # with many tags is not copied once per tag; the rest of the file only if need be.
         tag = _lex_tag(lexer, lexable, start, start + 2048) or _lex_tag(
@@ -179,11 +248,9 @@ def _jinja_spans(text: str) -> list[TemplateSpan]:
         tag_spans, words, cursor, is_block = tag
         spans.extend(tag_spans)
         if is_block:
-            comment_from = _balance(words, start, cursor, stack, spans, comment_from)
+            blocks.statement(words, start, cursor, spans)
         pos = max(cursor, start + 1)
-    if stack:
-        name, at = stack[-1]
-        raise TemplateSyntaxProblem(f"'{{% {name} %}}' is never closed", at)
+    blocks.finish()
     return spans
 
 
@@ -223,38 +290,54 @@ def _lex_tag(
             return None
         line = lexable.count("\n", 0, start) + (error.lineno or 1)
         offset = line_starts(text)[min(line, text.count("\n") + 1) - 1]
-        raise TemplateSyntaxProblem(error.message or "template syntax error", offset) from None
+        message = error.message or "template syntax error"
+        if kind is SpanKind.EXPR:  # Liquid renders what Jinja refuses: say how to get that
+            message += (
+                '; if this is a Liquid template, name it *.liquid or set template_syntax = "liquid"'
+            )
+        raise TemplateSyntaxProblem(message, offset) from None
     if text is None:
         return None
     raise TemplateSyntaxProblem(f"'{opened.strip('-+')}' is never closed", start)
 
 
-def _balance(
-    words: list[str],
-    start: int,
-    end: int,
-    stack: list[tuple[str, int]],
-    spans: list[TemplateSpan],
-    comment_from: int | None,
-) -> int | None:
-    """Track opening and closing statements; returns where an open `{% comment %}` began."""
-    if not words:
-        return comment_from
-    name = words[0]
-    if name in _OPENERS and not (name == "set" and "=" in words):
-        stack.append((name, start))
-        return start if name == "comment" else comment_from
-    if name.startswith("end") and len(name) > 3:
-        opened = name[3:]
-        if not stack:
-            raise TemplateSyntaxProblem(f"'{{% {name} %}}' closes nothing", start)
-        top, _ = stack.pop()
-        if top != opened:
-            raise TemplateSyntaxProblem(f"'{{% {name} %}}' closes '{{% {top} %}}'", start)
-        if opened == "comment" and comment_from is not None:
-            spans.append(TemplateSpan(comment_from, end, SpanKind.COMMENT))
-            return None
-    return comment_from
+# Liquid's own tokenizer: a tag runs to the first `%}`, an output to the first `}}`, whatever
+# is inside (Shopify renders `{{ x) }}` as `{{ x }}`); `{% raw %}` bodies are markup.
+_LIQUID_START = re.compile(r"\{[{%]")
+_LIQUID_NAME = re.compile(r"\{%-?\s*(\w+)")
+_LIQUID_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}")
+_LIQUID_ENDRAW = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+
+
+def _liquid_spans(text: str) -> list[TemplateSpan]:
+    """Tag spans as Liquid's lax tokenizer finds them, with block balance checked."""
+    spans: list[TemplateSpan] = []
+    blocks = _Blocks()
+    pos = 0
+    while (found := _LIQUID_START.search(text, pos)) is not None:
+        start = found.start()
+        if braze := _BRAZE.match(text, start):  # masked by the ESP finders
+            pos = braze.end()
+            continue
+        if raw := _LIQUID_RAW.match(text, start):
+            endraw = _LIQUID_ENDRAW.search(text, raw.end())
+            if endraw is None:
+                raise TemplateSyntaxProblem("'{% raw %}' is never closed", start)
+            spans.append(TemplateSpan(start, raw.end(), SpanKind.BLOCK))
+            spans.append(TemplateSpan(endraw.start(), endraw.end(), SpanKind.BLOCK))
+            pos = endraw.end()
+            continue
+        is_block = text.startswith("{%", start)
+        close = text.find("%}" if is_block else "}}", start + 2)
+        if close < 0:
+            raise TemplateSyntaxProblem(f"'{text[start : start + 2]}' is never closed", start)
+        end = close + 2
+        spans.append(TemplateSpan(start, end, SpanKind.BLOCK if is_block else SpanKind.EXPR))
+        if is_block and (name := _LIQUID_NAME.match(text, start)) is not None:
+            blocks.statement([name.group(1)], start, end, spans)
+        pos = end
+    blocks.finish()
+    return spans
 
 
 _HBS_TAG = re.compile(r"\{\{!--.*?--\}\}|\{\{\{.*?\}\}\}|\{\{.*?\}\}", re.S)
@@ -297,6 +380,14 @@ def _handlebars_spans(text: str) -> list[TemplateSpan]:
 
 
 _MAILCHIMP = re.compile(r"\*\|[^|*\s][^|]{0,200}?\|\*")
+# SendGrid's unsubscribe-group and legacy substitution tags: `<%asm_group_unsubscribe_raw_url%>`.
+_SENDGRID = re.compile(r"<%\s*[A-Za-z_]\w{0,100}\s*%>")
+# Mailgun's recipient variables and unsubscribe links: `%recipient.name%`, `%unsubscribe_url%`.
+_MAILGUN = re.compile(
+    r"%(?:recipient(?:\.[\w-]{1,100}|_[a-z]{1,30})?|(?:tag_|mailing_list_)?unsubscribe_url)%"
+)
+# Braze's Liquid attributes: `{{${first_name}}}`, `{{custom_attribute.${plan}}}`, with filters.
+_BRAZE = re.compile(r"\{\{[\w.]*\$\{[^{}\n]{1,200}\}[^{}\n]{0,200}?\}\}")
 _MAILJET = re.compile(r"\[\[[^\[\]\n]{1,200}\]\]")
 _AMP_START = re.compile(r"%%(\[|=|[A-Za-z_@][\w@.-]{0,100}%%)")
 
@@ -354,16 +445,20 @@ _ESP_FINDERS: tuple[Callable[[str], list[TemplateSpan]], ...] = (
     _regex_spans(_MAILCHIMP),
     _ampscript_spans,
     _regex_spans(_MAILJET),
+    _regex_spans(_SENDGRID),
+    _regex_spans(_MAILGUN),
+    _regex_spans(_BRAZE),
 )
 _CURLY_FINDERS: dict[str, Callable[[str], list[TemplateSpan]]] = {
     "jinja": _jinja_spans,
+    "liquid": _liquid_spans,
     "handlebars": _handlebars_spans,
 }
 
 
-def find_spans(text: str, syntax: str) -> tuple[str, list[TemplateSpan]]:
+def find_spans(text: str, syntax: str, path: str = "") -> tuple[str, list[TemplateSpan]]:
     """The template family used and every template tag span, outermost only, in order."""
-    family = _FAMILY[syntax] or detect_syntax(text)
+    family = _FAMILY[syntax] or detect_syntax(text, path)
     found: list[TemplateSpan] = []
     if syntax != "none":
         if family in _CURLY_FINDERS:
@@ -403,7 +498,7 @@ class TemplateSyntaxError(InputError):
 def from_text(text: str, path: str, *, syntax: str = "auto", is_text: bool = False) -> Source:
     """A `Source` from decoded text; template syntax problems become `InputError`s (S001)."""
     try:
-        family, spans = find_spans(text, syntax)
+        family, spans = find_spans(text, syntax, path)
     except TemplateSyntaxProblem as problem:
         line = text.count("\n", 0, problem.offset) + 1
         raise TemplateSyntaxError(
