@@ -84,7 +84,7 @@ def test_inventory_json_has_link_map_records(campaign: Path) -> None:
     result = _ctamap("inventory", "--format", "json", ".", cwd=campaign)
     assert result.returncode == EXIT_OK, result.stderr
     data = json.loads(result.stdout)
-    assert data["schema"] == "ctamap.linkmap/1"
+    assert data["schema"] == "ctamap.linkmap/2"
     button = next(e for e in data["links"] if e["id"] == "welcome.get-started")
     assert [o["tag"] for o in button["occurrences"]] == ["v:roundrect", "a"]
     assert button["kind"] == "button" and button["tracked"] is True

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from ctamap.config import from_mapping
+from ctamap.inventory import rows
 from ctamap.urls import set_params, without_params
 from ctamap.workspace import instrument, open_workspace
 
@@ -28,8 +29,13 @@ def _run(tmp_path: Path, html: str, *, check: bool = False) -> tuple[bool, tuple
 
 
 def _ids_by_line(tmp_path: Path) -> list[tuple[int, str]]:
-    links = json.loads((tmp_path / "ctamap.linkmap.json").read_text(encoding="utf-8"))["links"]
-    return sorted((o["line"], e["id"]) for e in links for o in e["occurrences"])
+    """(line, ID) of every link, as `inventory` shows them (the map keeps no positions)."""
+    config = from_mapping({"first_party_domains": ["example.com"]}, root=tmp_path)
+    workspace = open_workspace([tmp_path / "email.html"], config)
+    known = {e["id"] for e in json.loads((tmp_path / "ctamap.linkmap.json").read_text())["links"]}
+    found = sorted((r.line, r.id) for r in rows(workspace))
+    assert {i for _, i in found} <= known
+    return found
 
 
 def test_check_passes_right_after_instrument_when_links_share_a_line(tmp_path: Path) -> None:

@@ -116,7 +116,7 @@ def test_csv_map_format(tmp_path: Path) -> None:
     workspace = open_workspace([tmp_path], CONFIG, map_path=tmp_path / "map.csv")
     instrument(workspace, map_format="csv")
     lines = (tmp_path / "map.csv").read_text().splitlines()
-    assert lines[0] == "id,template,text,kind,role,url,tracked_url,tracked,status"
+    assert lines[0] == "id,template,text,kind,role,url,tracked_url,tracked,status,tags"
     assert lines[1].startswith("welcome.alpha,welcome.html,Alpha,text,cta,https://example.com/a,")
 
 

@@ -167,15 +167,20 @@ def instrument(
     config: ConfigOpt = None,
     map_path: MapOpt = None,
     map_format: Annotated[
-        str, typer.Option("--map-format", help="json (default) or csv.")
-    ] = "json",
+        str | None,
+        typer.Option(
+            "--map-format",
+            help="json or csv (default: the existing map's format; csv for a new *.csv map).",
+            show_default=False,
+        ),
+    ] = None,
     campaign: CampaignOpt = "",
 ) -> None:
     """Add UTM parameters and the link ID to tracked links and the open pixel to documents."""
     from ctamap.config import check_utm_value
     from ctamap.parallel import instrument_paths
 
-    if map_format not in ("json", "csv"):
+    if map_format not in (None, "json", "csv"):
         raise CtamapError(f"--map-format must be json or csv, got '{map_format}'")
     if campaign:
         check_utm_value("--campaign", campaign)
@@ -191,7 +196,7 @@ def instrument(
             out_dir=out_dir,
             check=check,
             with_diff=diff,
-            map_format=map_format,
+            map_format="csv" if map_format == "csv" else "json" if map_format else None,
         )
         for group in _groups(paths, config)
     ]

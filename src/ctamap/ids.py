@@ -1,4 +1,4 @@
-"""Link IDs and the link map, a committed lockfile.
+"""Link IDs: allocating template slugs and giving every CTA its ID against the link map.
 
 An ID is `<template-slug>.<cta-slug>`. Existing IDs are reused for CTAs that match a map entry
 (the ID already in the href, the same `data-cta`, the same destination and/or text), so IDs
@@ -7,62 +7,21 @@ survive reordering and layout edits; CTAs that disappeared stay in the map as "r
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
-from json.encoder import encode_basestring
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
 
 from ctamap.classify import Cta, Template
-from ctamap.errors import InputError
+from ctamap.linkmap import SAME_ENTRY, LinkMap, LinkMapEntry, is_link_id
+from ctamap.linkmap import template_prefix as _template_prefix
 
-SCHEMA = "ctamap.linkmap/1"
-CSV_COLUMNS = ("id", "template", "text", "kind", "role", "url", "tracked_url", "tracked", "status")
 _GENERIC_STEMS = frozenset(
     {"content", "index", "body", "template", "email", "html", "text", "main"}
 )
 _MAX_SLUG = 40
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    line: int
-    column: int
-    tag: str
-
-
-@dataclass(frozen=True)
-class LinkMapEntry:
-    """One CTA in the link map; field order is the file's key order."""
-
-    id: str
-    template: str  # posix path relative to the project root
-    text: str
-    kind: str
-    role: str
-    url: str  # destination as written, without the tracking parameters ctamap manages
-    tracked_url: str | None  # what instrument wrote; None when not tracked
-    tracked: bool
-    status: str = "active"  # or "retired"
-    occurrences: tuple[Occurrence, ...] = field(default=())
-
-    @property
-    def campaign(self) -> str:
-        """`utm_campaign` of the tracked URL; the template when there is none."""
-        from ctamap.urls import params_of
-
-        found = dict(params_of(self.tracked_url or "")).get("utm_campaign", "")
-        return found or self.template
-
-    @property
-    def part(self) -> str:
-        """`text` for links in text templates, else `html`."""
-        return "text" if self.kind == "text-version" else "html"
 
 
 def slugify(text: str, limit: int = _MAX_SLUG) -> str:
@@ -112,149 +71,23 @@ def template_slugs(key: str, is_text: bool) -> list[str]:
     return [c + suffix for c in candidates if c] or ["template" + suffix]
 
 
-def _template_prefix(entry_id: str) -> str:
-    return entry_id.rsplit(".", 1)[0]
-
-
-class LinkMap:
-    """The entries of a link map, with the lookups ID assignment needs."""
-
-    def __init__(self, entries: Iterable[LinkMapEntry] = ()) -> None:
-        self.entries = list(entries)
-
-    @classmethod
-    def loads(cls, text: str, path: str) -> LinkMap:
-        """A map from its JSON, or CSV with the same columns (decided by the content)."""
-        text = text.removeprefix("\ufeff")
-        if not text.lstrip().startswith("{"):
-            reader = csv.DictReader(io.StringIO(text))
-            missing = [c for c in ("id", "template", "url") if c not in (reader.fieldnames or ())]
-            if missing:
-                raise InputError(f"CSV link map lacks column(s) {', '.join(missing)}", path=path)
-            return cls(_entry_from_row(row) for row in reader)
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"link map is not valid JSON: {error.msg}", path=path, line=error.lineno
-            ) from None
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise InputError(f'not a link map (expected "schema": "{SCHEMA}")', path=path)
-        links = data.get("links")
-        if not isinstance(links, list):
-            raise InputError('link map has no "links" list', path=path)
-        for n, item in enumerate(links, 1):
-            if not isinstance(item, dict):
-                raise InputError(f"link map entry #{n} is not an object", path=path)
-            if missing := [key for key in ("id", "template") if not item.get(key)]:
-                raise InputError(f"link map entry #{n} lacks {', '.join(missing)}", path=path)
-        return cls(_entry_from_json(item) for item in links)
-
-    def dumps(self, fmt: str = "json") -> str:
-        entries = sorted(self.entries, key=lambda e: (e.template, e.id))
-        if fmt == "csv":
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(CSV_COLUMNS)
-            for e in entries:
-                row = asdict(e)
-                writer.writerow(
-                    [
-                        ""
-                        if row[c] is None
-                        else str(row[c]).lower()
-                        if isinstance(row[c], bool)
-                        else row[c]
-                        for c in CSV_COLUMNS
-                    ]
-                )
-            return out.getvalue()
-        if not entries:
-            return json.dumps({"schema": SCHEMA, "links": []}, indent=2) + "\n"
-        links = ",\n".join(_entry_json(e) for e in entries)
-        return f'{{\n  "schema": {_json_scalar(SCHEMA)},\n  "links": [\n{links}\n  ]\n}}\n'
-
-
-# The bytes `json.dumps(..., indent=2, ensure_ascii=False)` gives for the map, written directly:
-# with `indent` json falls back to its pure-Python encoder, the main cost of a large map.
-_ENTRY_FIELDS = tuple(f.name for f in fields(LinkMapEntry))
-_OCCURRENCE = (
-    '        {\n          "line": %d,\n          "column": %d,\n          "tag": %s\n        }'
-)
-
-
-def _json_scalar(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return encode_basestring(value)
-    raise TypeError(f"not a link map scalar: {value!r}")
-
-
-def _entry_json(entry: LinkMapEntry) -> str:
-    lines: list[str] = []
-    for name in _ENTRY_FIELDS:
-        value = getattr(entry, name)
-        if name != "occurrences":
-            lines.append(f'      "{name}": {_json_scalar(value)}')
-        elif not value:
-            lines.append('      "occurrences": []')
-        else:
-            items = ",\n".join(_OCCURRENCE % (o.line, o.column, _json_scalar(o.tag)) for o in value)
-            lines.append(f'      "occurrences": [\n{items}\n      ]')
-    return "    {\n" + ",\n".join(lines) + "\n    }"
-
-
-def _entry_from_json(item: dict[str, Any]) -> LinkMapEntry:
-    occurrences = tuple(
-        Occurrence(int(o["line"]), int(o["column"]), str(o["tag"]))
-        for o in item.get("occurrences") or ()
-    )
-    tracked_url = item.get("tracked_url")
-    return LinkMapEntry(
-        id=str(item["id"]),
-        template=str(item["template"]),
-        text=str(item.get("text", "")),
-        kind=str(item.get("kind", "")),
-        role=str(item.get("role", "")),
-        url=str(item.get("url", "")),
-        tracked_url=None if tracked_url is None else str(tracked_url),
-        tracked=bool(item.get("tracked", False)),
-        status=str(item.get("status", "active")),
-        occurrences=occurrences,
-    )
-
-
-def _entry_from_row(row: dict[str, str]) -> LinkMapEntry:
-    return LinkMapEntry(
-        id=row["id"],
-        template=row["template"],
-        text=row.get("text", ""),
-        kind=row.get("kind", ""),
-        role=row.get("role", ""),
-        url=row.get("url", ""),
-        tracked_url=row.get("tracked_url") or None,
-        tracked=row.get("tracked", "").lower() == "true",
-        status=row.get("status") or "active",
-    )
-
-
 @dataclass
 class _Claims:
-    """IDs taken so far in this run, across the whole map."""
+    """IDs taken so far; `unique` remembers where each base's numbering stopped, so that many
+    CTAs alike cost one step each rather than a count from 2 every time."""
 
     used: set[str]
     template_of_prefix: dict[str, str]
+    _next: dict[str, int] = field(default_factory=dict)
 
     def unique(self, wanted: str) -> str:
-        candidate, n = wanted, 1
+        candidate, n = wanted, self._next.get(wanted, 1)
+        if n > 1:
+            candidate = f"{wanted}-{n}"
         while candidate in self.used:
             n += 1
             candidate = f"{wanted}-{n}"
+        self._next[wanted] = n
         self.used.add(candidate)
         return candidate
 
@@ -272,21 +105,51 @@ class Allocation:
 
 def allocate(templates: Sequence[tuple[str, bool]], linkmap: LinkMap) -> dict[str, Allocation]:
     """A slug for every template (key, is_text), in key order, against the map."""
-    claims = _Claims(
-        used={e.id for e in linkmap.entries},
-        template_of_prefix={_template_prefix(e.id): e.template for e in linkmap.entries},
-    )
-    by_template: dict[str, list[LinkMapEntry]] = {}
     by_prefix: dict[str, set[str]] = {}
+    template_of_prefix: dict[str, str] = {}
     for entry in linkmap.entries:
-        by_template.setdefault(entry.template, []).append(entry)
-        by_prefix.setdefault(_template_prefix(entry.id), set()).add(entry.id)
+        prefix = _template_prefix(entry.id)
+        by_prefix.setdefault(prefix, set()).add(entry.id)
+        template_of_prefix[prefix] = entry.template
+    claims = _Claims(used=set(), template_of_prefix=template_of_prefix)
     allocations: dict[str, Allocation] = {}
     for key, is_text in sorted(templates):
-        entries = by_template.get(key, [])
+        entries = linkmap.entries_for(key)
         prefix = _prefix_for(key, is_text, entries, claims)
         allocations[key] = Allocation(prefix, tuple(entries), frozenset(by_prefix.get(prefix, ())))
     return allocations
+
+
+class _Free:
+    """The entries not matched yet, in document order as last written, indexed by what a CTA
+    is matched on, so that matching costs one lookup per CTA (not a scan of the map)."""
+
+    def __init__(self, entries: Iterable[LinkMapEntry]) -> None:
+        self.by_id = {e.id: e for e in sorted(entries, key=_document_order)}
+        self._indexes: dict[str, dict[Hashable, deque[LinkMapEntry]]] = {}
+
+    def take(self, link_id: str) -> bool:
+        return self.by_id.pop(link_id, None) is not None
+
+    def first(self, index: str, key: Hashable, of: Callable[[LinkMapEntry], Hashable]) -> str:
+        """The first free entry whose `of(entry)` is `key`, taken; "" when none."""
+        table = self._indexes.get(index)
+        if table is None:
+            table = self._indexes[index] = {}
+            for entry in self.by_id.values():
+                table.setdefault(of(entry), deque()).append(entry)
+        queue = table.get(key)
+        while queue:
+            entry = queue.popleft()
+            if self.take(entry.id):
+                return entry.id
+        return ""
+
+
+def _numbered_base(link_id: str) -> str:
+    """`x.hero-3` -> `x.hero` (the IDs `_Claims.unique` makes when `x.hero` is taken)."""
+    base, _, n = link_id.rpartition("-")
+    return base if base and n.isdigit() else ""
 
 
 def assign_template(
@@ -301,45 +164,41 @@ def assign_template(
     ids: list[str | None] = [None] * len(template.ctas)
     # In document order as last written, so that of several CTAs alike (same destination
     # and text) the first takes the first one's ID again, not `x-10` before `x-2`.
-    free = {e.id: e for e in sorted(allocation.entries, key=_document_order)}
+    free = _Free(allocation.entries)
+    ctas = template.ctas
     # 1. The ID already written into the href, or the `data-cta` one, when the map has it.
-    for i, cta in enumerate(template.ctas):
-        written = dict(params_of(cta.url)).get(link_id_param, "")
+    for i, cta in enumerate(ctas):
+        written = dict(params_of(cta.url)).get(link_id_param, "") if link_id_param else ""
+        if not is_link_id(written):  # an href is input too: only a real ID is ever reused
+            written = ""
+        if not written and not cta.explicit_id:
+            continue
+        if written and free.take(written):
+            ids[i] = written
+            continue
+        if written and _template_prefix(written) == prefix and written not in claims.used:
+            # Instrumented before, map lost or not committed: the href still knows.
+            ids[i] = written
+            claims.used.add(written)
+            continue
         explicit = f"{prefix}.{slugify(cta.explicit_id)}" if cta.explicit_id else ""
-        # A `data-cta` used twice got `-2`, `-3` … when new: those are its IDs too.
-        numbered = [e for e in free if explicit and _numbered(e, explicit)]
-        for candidate in (written, explicit, *numbered):
-            if candidate and candidate in free:
-                ids[i] = candidate
-                del free[candidate]
-                break
-            if (
-                candidate == written
-                and _template_prefix(written) == prefix
-                and written not in claims.used
-            ):
-                # Instrumented before, map lost or not committed: the href still knows.
-                ids[i] = written
-                claims.used.add(written)
-                break
+        if explicit and free.take(explicit):
+            ids[i] = explicit
+        elif explicit:
+            # A `data-cta` used twice got `-2`, `-3` … when new: those are its IDs too.
+            ids[i] = free.first("numbered", explicit, lambda e: _numbered_base(e.id)) or None
     # 2. The same destination and text, then the same destination, then the same text.
-    bases = [base_url(cta.url, managed) for cta in template.ctas]
-    matchers: tuple[Callable[[int, LinkMapEntry], bool], ...] = (
-        lambda i, e: e.url == bases[i] and e.text == template.ctas[i].text,
-        lambda i, e: e.url == bases[i],
-        lambda i, e: bool(template.ctas[i].text) and e.text == template.ctas[i].text,
-    )
-    for same in matchers:
-        for i, cta in enumerate(template.ctas):
+    bases = [base_url(cta.url, managed) for cta in ctas]
+    for rule in SAME_ENTRY:
+        for i, cta in enumerate(ctas):
             if ids[i] is None and not cta.explicit_id:
-                match = next((e for e in free.values() if same(i, e)), None)
-                if match is not None:
-                    ids[i] = match.id
-                    del free[match.id]
+                key = rule.of_link(bases[i], cta.text)
+                if key is not None:
+                    ids[i] = free.first(rule.name, key, rule.of_entry) or None
     # 3. Genuinely new CTAs get new IDs.
     return [
         found if found is not None else claims.unique(f"{prefix}.{cta_slug(cta)}")
-        for found, cta in zip(ids, template.ctas, strict=True)
+        for found, cta in zip(ids, ctas, strict=True)
     ]
 
 
@@ -360,25 +219,15 @@ def assign(
     }
 
 
-def _numbered(entry_id: str, base: str) -> bool:
-    """`base-2`, `base-3` …: the IDs `_Claims.unique` makes when `base` is taken."""
-    suffix = entry_id.removeprefix(base + "-")
-    return suffix != entry_id and suffix.isdigit()
-
-
-def _document_order(entry: LinkMapEntry) -> tuple[int, int, str, int]:
-    """First occurrence in the template, then the ID with its `-N` suffix read as a number
-    (maps written as CSV carry no occurrences)."""
-    line, column = (
-        (entry.occurrences[0].line, entry.occurrences[0].column) if entry.occurrences else (0, 0)
-    )
+def _document_order(entry: LinkMapEntry) -> tuple[str, int]:
+    """The ID with its `-N` suffix read as a number: the order CTAs alike were numbered in."""
     base, _, n = entry.id.rpartition("-")
     if base and n.isdigit():
-        return line, column, base, int(n)
-    return line, column, entry.id, 1
+        return base, int(n)
+    return entry.id, 1
 
 
-def _prefix_for(key: str, is_text: bool, entries: list[LinkMapEntry], claims: _Claims) -> str:
+def _prefix_for(key: str, is_text: bool, entries: Sequence[LinkMapEntry], claims: _Claims) -> str:
     """The template's slug: the one its map entries use, else the shortest one still free."""
     for entry in entries:
         return _template_prefix(entry.id)
@@ -400,18 +249,3 @@ def base_url(url: str, managed: Iterable[str]) -> str:
     from ctamap.urls import without_params
 
     return without_params(url, managed)
-
-
-def update(linkmap: LinkMap, fresh: dict[str, list[LinkMapEntry]]) -> LinkMap:
-    """The map after a run: entries of the templates seen are replaced by `fresh`; entries of
-    those templates that are gone become retired; other templates' entries stay as they were."""
-    kept: list[LinkMapEntry] = []
-    fresh_ids = {e.id for entries in fresh.values() for e in entries}
-    for entry in linkmap.entries:
-        if entry.template not in fresh:
-            kept.append(entry)
-        elif entry.id not in fresh_ids:
-            kept.append(replace(entry, status="retired"))
-    for entries in fresh.values():
-        kept.extend(entries)
-    return LinkMap(kept)

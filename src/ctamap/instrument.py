@@ -6,24 +6,22 @@ re-serialised. Files are written atomically and only when their bytes change.
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import functools
 import html
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 from pathlib import Path
 
 from ctamap.classify import Cta, Template
 from ctamap.config import Config, check_utm_value
 from ctamap.errors import CtamapError
-from ctamap.ids import LinkMap, LinkMapEntry, Occurrence, assign, base_url
+from ctamap.ids import assign, base_url
+from ctamap.linkmap import LinkMap, LinkMapEntry
 from ctamap.scan import Link
-from ctamap.source import Source
 from ctamap.urls import set_params
 
 _NEEDS_QUOTES = re.compile(r"[\s\"'=<>`&]")
@@ -85,8 +83,6 @@ class TemplatePlan:
     key: str  # the template's path in the link map
     template: Template
     ids: tuple[str, ...]  # one per CTA
-    # The link map's records, positions as in the file once written: a second run over the
-    # instrumented file must yield the same map (else `--check` fails right after instrument).
     entries: tuple[LinkMapEntry, ...]
     edits: tuple[Edit, ...]
 
@@ -170,42 +166,17 @@ def plan_template(
         tracked_urls.append(tracked_url)
     if (pixel := _pixel_edit(template, config)) is not None:
         edits.append(pixel)
-    position = _positions_after(source, edits)
     entries = tuple(
-        _entry(key, cta, link_id, tracked_url, managed, position)
+        _entry(key, cta, link_id, tracked_url, managed)
         for cta, link_id, tracked_url in zip(template.ctas, ids, tracked_urls, strict=True)
     )
     return TemplatePlan(key, template, tuple(ids), entries, tuple(edits))
 
 
-def _positions_after(source: Source, edits: Sequence[Edit]) -> Callable[[Link], Occurrence]:
-    """Where a link's element starts once `edits` are applied. Edits never add a newline, so
-    the line stays; edits that end before the element on its line (earlier hrefs, the pixel)
-    move its column. Its own href edit lies after its `<` and does not."""
-    ordered = sorted(edits, key=lambda e: (e.start, e.end))
-    ends = [e.end for e in ordered]
-    growth = (len(e.replacement) - (e.end - e.start) for e in ordered)
-    shifts = list(accumulate(growth, initial=0))  # shifts[n]: how far the first n edits move
-
-    def moved(offset: int) -> int:
-        return offset + shifts[bisect.bisect_right(ends, offset)]
-
-    def position(link: Link) -> Occurrence:
-        line_start = source.line_start(link.line)
-        column = moved(link.start) - moved(line_start) + 1 if ordered else link.column
-        return Occurrence(link.line, column, link.tag)
-
-    return position
-
-
 def _entry(
-    key: str,
-    cta: Cta,
-    link_id: str,
-    tracked_url: str | None,
-    managed: frozenset[str],
-    position: Callable[[Link], Occurrence],
+    key: str, cta: Cta, link_id: str, tracked_url: str | None, managed: frozenset[str]
 ) -> LinkMapEntry:
+    """The CTA's link-map record: nothing in it moves when the template is edited elsewhere."""
     return LinkMapEntry(
         id=link_id,
         template=key,
@@ -216,7 +187,7 @@ def _entry(
         tracked_url=tracked_url,
         tracked=tracked_url is not None,
         status="active",
-        occurrences=tuple(position(o) for o in cta.occurrences),
+        tags=tuple(o.tag for o in cta.occurrences),
     )
 
 

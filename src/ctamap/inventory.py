@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import shutil
 import sys
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from ctamap.ids import SCHEMA, LinkMapEntry, Occurrence
+from ctamap.classify import Cta
+from ctamap.csvfile import csv_writer, spreadsheet_safe
+from ctamap.linkmap import SCHEMA, LinkMapEntry
 from ctamap.workspace import Workspace
 
 
@@ -29,44 +31,40 @@ class Row:
     tracked: bool
 
 
-def records(workspace: Workspace) -> list[LinkMapEntry]:
-    """The link-map records of every CTA, at the positions the links have now (the map keeps
-    the positions they will have once instrumented)."""
-    found: list[LinkMapEntry] = []
+def records(workspace: Workspace) -> Iterator[tuple[LinkMapEntry, Cta]]:
+    """The link-map record of every CTA with the CTA itself, whose occurrences say where it
+    stands now (the map keeps no positions)."""
     for plan in workspace.plans:
-        for entry, cta in zip(plan.entries, plan.template.ctas, strict=True):
-            now = tuple(Occurrence(o.line, o.column, o.tag) for o in cta.occurrences)
-            found.append(replace(entry, occurrences=now))
-    return found
+        yield from zip(plan.entries, plan.template.ctas, strict=True)
 
 
 def rows(workspace: Workspace) -> list[Row]:
     shown = {p.key: f.display for f, p in zip(workspace.files, workspace.plans, strict=True)}
     return [
         Row(shown[e.template], o.line, o.column, e.id, e.kind, e.role, e.text, e.url, e.tracked)
-        for e in records(workspace)
-        for o in e.occurrences
+        for e, cta in records(workspace)
+        for o in cta.occurrences
     ]
 
 
+def _record(entry: LinkMapEntry, cta: Cta) -> dict[str, Any]:
+    positions = [{"line": o.line, "column": o.column, "tag": o.tag} for o in cta.occurrences]
+    return {**entry.as_dict(), "occurrences": positions}
+
+
 def _json(workspace: Workspace) -> str:
-    links = [asdict(e) for e in records(workspace)]
+    links = [_record(e, cta) for e, cta in records(workspace)]
     return json.dumps({"schema": SCHEMA, "links": links}, indent=2, ensure_ascii=False) + "\n"
 
 
 def _csv(workspace: Workspace) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(["template", "line", "column", "id", "kind", "role", "text", "url", "tracked"])
     for r in rows(workspace):
         cells = [r.template, r.line, r.column, r.id, r.kind, r.role, r.text, r.url, r.tracked]
-        writer.writerow([_spreadsheet_safe(str(c)) for c in cells])
+        writer.writerow([spreadsheet_safe(str(c)) for c in cells])
     return out.getvalue()
-
-
-def _spreadsheet_safe(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
 
 
 def _table(workspace: Workspace) -> str:

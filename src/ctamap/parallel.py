@@ -15,10 +15,11 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ctamap import linkmap as lockfile
 from ctamap.classify import Classifier
 from ctamap.config import Config
 from ctamap.errors import CtamapError
-from ctamap.ids import Allocation, LinkMapEntry, allocate, assign_template
+from ctamap.ids import Allocation, allocate, assign_template
 from ctamap.instrument import (
     key_bases,
     managed_params,
@@ -26,6 +27,7 @@ from ctamap.instrument import (
     template_key,
     write_atomic,
 )
+from ctamap.linkmap import Format, LinkMapEntry
 from ctamap.pipeline import load_one
 from ctamap.source import jinja_lexer
 from ctamap.walk import STDIN, TemplateFile
@@ -141,20 +143,51 @@ def instrument_paths(
     out_dir: Path | None = None,
     check: bool = False,
     with_diff: bool = False,
-    map_format: str = "json",
+    map_format: Format | None = None,
     jobs: int | None = None,
 ) -> InstrumentResult:
     """`ctamap instrument`: the same result as `instrument(open_workspace(…))`, in parallel
-    across cores when there are many files."""
+    across cores when there are many files. The link map is locked from reading it to writing
+    it: concurrent runs over disjoint folders (pre-commit's parallel batches, two CI jobs) then
+    allocate IDs against each other's entries, and both sides' entries are kept."""
+    location = map_location(config, map_path)
     files, missing = collect_all(paths, config)
+    with lockfile.locked(location, enabled=not check):
+        return _instrument_files(
+            files,
+            missing,
+            config,
+            location,
+            campaign=campaign,
+            out_dir=out_dir,
+            check=check,
+            with_diff=with_diff,
+            map_format=map_format,
+            jobs=jobs,
+        )
+
+
+def _instrument_files(
+    files: list[TemplateFile],
+    missing: Sequence[CtamapError],
+    config: Config,
+    location: Path,
+    *,
+    campaign: str,
+    out_dir: Path | None,
+    check: bool,
+    with_diff: bool,
+    map_format: Format | None,
+    jobs: int | None,
+) -> InstrumentResult:
     workers = _workers(files, jobs)
+    map_path = location
     if workers == 1:
         workspace = load_workspace(files, config, map_path=map_path, campaign=campaign)
         result = instrument(
             workspace, out_dir=out_dir, check=check, map_format=map_format, with_diff=with_diff
         )
         return replace(result, errors=(*missing, *workspace.errors, *result.errors))
-    location = map_location(config, map_path)
     linkmap = read_linkmap(location)
     bases = key_bases(config.root, location.parent)
     keys = [template_key(f.path, bases) for f in files]

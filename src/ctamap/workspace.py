@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ctamap import linkmap as lockfile
 from ctamap.config import Config
-from ctamap.errors import CtamapError, InputError
-from ctamap.ids import LinkMap, LinkMapEntry, update
+from ctamap.errors import ConfigError, CtamapError, InputError
 from ctamap.instrument import (
     TemplatePlan,
     key_bases,
@@ -20,6 +20,7 @@ from ctamap.instrument import (
     unified_diff,
     write_atomic,
 )
+from ctamap.linkmap import Format, LinkMap, LinkMapEntry
 from ctamap.pipeline import load
 from ctamap.walk import STDIN, TemplateFile, collect
 
@@ -49,21 +50,33 @@ def combined(workspaces: Sequence[Workspace]) -> Workspace:
 
 
 def map_location(config: Config, given: Path | None) -> Path:
-    """`--map`, else `link_map` from the config, relative to the config's folder."""
+    """`--map` (anywhere), else `link_map` from the config, relative to the config's folder and
+    inside its repository: a shared config must not make ctamap write elsewhere."""
     if given is not None:
         return given
     path = Path(config.link_map)
-    return path if path.is_absolute() else config.root / path
+    location = path if path.is_absolute() else config.root / path
+    repository = _repository(config.root)
+    if not location.resolve().is_relative_to(repository):
+        raise ConfigError(
+            f"link_map = {config.link_map!r} is outside the repository ({repository}); "
+            "use a path inside it, or give --map on the command line",
+            path=config.origin if config.origin != "defaults" else None,
+        )
+    return location
+
+
+def _repository(folder: Path) -> Path:
+    """The checkout `folder` is in (the nearest folder with `.git`), else `folder` itself."""
+    start = folder.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
 
 
 def read_linkmap(path: Path) -> LinkMap:
-    if not path.exists():
-        return LinkMap()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read link map: {error}", path=str(path)) from None
-    return LinkMap.loads(text, str(path))
+    return lockfile.read(path)
 
 
 def collect_all(paths: list[Path], config: Config) -> tuple[list[TemplateFile], list[InputError]]:
@@ -140,6 +153,18 @@ class Applied:
     write: Write | None  # where to write what, None when nothing is written
 
 
+def _relative(path: Path) -> str:
+    """`path` relative to the current folder (`../x` when outside), as `git apply` reads a
+    diff's file names: `a/emails/x.html`, never `a//abs/x.html`."""
+    import os
+
+    return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
+
+
+def diff_name(file: TemplateFile) -> str:
+    return file.display if file.path == STDIN else _relative(file.path)
+
+
 def apply_plan(
     file: TemplateFile, plan: TemplatePlan, *, out_dir: Path | None, check: bool, with_diff: bool
 ) -> Applied:
@@ -149,7 +174,7 @@ def apply_plan(
     if plan.changed:
         changed_as = file.display if out_dir is None else (out_dir / file.relative).as_posix()
         if with_diff:
-            diff = unified_diff(file.display, plan.text, new_text)
+            diff = unified_diff(diff_name(file), plan.text, new_text)
     if check:
         return Applied(changed_as or None, diff, "", None)
     if file.path == STDIN:  # the instrumented template goes to standard output
@@ -167,23 +192,39 @@ def finish_map(
     fresh: dict[str, list[LinkMapEntry]],
     map_path: Path,
     *,
-    map_format: str,
+    map_format: Format | None,
     check: bool,
     with_diff: bool,
 ) -> tuple[bool, str]:
-    """Write the updated link map if it changed; (changed, its diff)."""
-    new_map = update(linkmap, fresh).dumps(map_format)
-    try:
-        old_map = map_path.read_text(encoding="utf-8")
-    except OSError:
-        old_map = None
-    changed = old_map != new_map and (bool(fresh) or old_map is not None)
-    diff = ""
-    if changed and old_map is not None and with_diff:  # a new map is announced, not printed
-        diff = unified_diff(str(map_path), old_map, new_map)
-    if changed and not check:
-        write_atomic(map_path, new_map)
-    return changed, diff
+    """Write the updated link map if its entries changed; (changed, its diff). Under the map's
+    lock the map is read again when another run replaced it meanwhile, and only the entries of
+    the templates this run processed (`fresh`) are replaced: both runs' entries are kept. The
+    format is `map_format`, else the existing file's, else the name's (`.csv`), else JSON."""
+    with lockfile.locked(map_path, enabled=not check):
+        current = lockfile.read(map_path) if lockfile.replaced(linkmap, map_path) else linkmap
+        fmt: Format = map_format or current.format or _format_of_name(map_path)
+        if current.format is None and not fresh:
+            return False, ""  # no map and nothing to record
+        up_to_date = current.schema == lockfile.SCHEMA and current.format == fmt
+        if up_to_date and lockfile.unchanged(current, fresh):
+            return False, ""  # one-file runs next to a big map stop here: nothing re-encoded
+        new_map = lockfile.dumps(lockfile.update(current, fresh), fmt)
+        try:
+            old_map: str | None = map_path.read_text(encoding="utf-8")
+        except OSError:
+            old_map = None
+        if old_map == new_map:
+            return False, ""
+        diff = ""
+        if old_map is not None and with_diff:  # a new map is announced, not printed
+            diff = unified_diff(_relative(map_path), old_map, new_map)
+        if not check:
+            write_atomic(map_path, new_map)
+        return True, diff
+
+
+def _format_of_name(path: Path) -> Format:
+    return "csv" if path.suffix.lower() == ".csv" else "json"
 
 
 def instrument(
@@ -191,7 +232,7 @@ def instrument(
     *,
     out_dir: Path | None = None,
     check: bool = False,
-    map_format: str = "json",
+    map_format: Format | None = None,
     with_diff: bool = True,
 ) -> InstrumentResult:
     """Apply every plan: in place, or mirrored under `out_dir`; with `check`, write nothing.

@@ -5,12 +5,13 @@ Recipients never reach a renderer: the report only holds counts.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, TextIO
 
+from ctamap.csvfile import csv_writer
+from ctamap.csvfile import spreadsheet_safe as safe_cell
 from ctamap.report.model import CtaTotals, Report, Summary
 
 _CTA_FIELDS = (
@@ -61,20 +62,9 @@ def render_json(report: Report, out: TextIO) -> None:
     out.write("\n")
 
 
-#: A cell a spreadsheet would run as a formula starts with one of these (OWASP CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    """Neutralise a text cell a spreadsheet would evaluate, by prefixing a quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
-
-
 def render_csv(report: Report, out: TextIO) -> None:
     """One row per CTA (per group with `--by`); the summary is in the JSON output."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     if report.by:
         writer.writerow([report.by, *_CTA_FIELDS])
         for group in report.groups:

@@ -16,8 +16,8 @@ from pathlib import Path
 from ctamap.classify import Classifier, Cta, Template
 from ctamap.config import Config
 from ctamap.errors import InputError
-from ctamap.ids import LinkMap
 from ctamap.instrument import TemplatePlan
+from ctamap.linkmap import LinkMap
 from ctamap.rules.base import Edit, Hit
 from ctamap.scan import Link
 from ctamap.source import FILLER

@@ -1,0 +1,580 @@
+"""The link map, a committed lockfile: its schema versions, reading and writing it as JSON or
+CSV, validating what is read, the one rule for "the same entry", locking and merging.
+
+`ctamap.linkmap/2` holds nothing volatile (no line or column numbers): a copy edit, a reflow or
+a clean git merge of two instrumented branches leaves it byte-identical. `ctamap.linkmap/1`
+maps (with `occurrences` positions) are still read; the next `instrument` rewrites them as /2.
+Everything read is validated before use: a link ID ends up in hrefs, so a map-only change must
+never be able to change markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from json.encoder import encode_basestring
+from pathlib import Path
+from typing import Any, Literal
+
+from ctamap.csvfile import csv_writer
+from ctamap.errors import InputError
+
+SCHEMA = "ctamap.linkmap/2"
+SCHEMA_V1 = "ctamap.linkmap/1"
+READABLE = (SCHEMA, SCHEMA_V1)
+Format = Literal["json", "csv"]
+Status = Literal["active", "retired"]
+FIELDS = (
+    "id",
+    "template",
+    "text",
+    "kind",
+    "role",
+    "url",
+    "tracked_url",
+    "tracked",
+    "status",
+    "tags",
+)
+CSV_COLUMNS = FIELDS
+
+# A link ID: dot-separated lowercase segments, at least `<template-slug>.<cta-slug>`. Nothing
+# in it can end an attribute value, start a tag or an entity, or need URL encoding.
+_ID = re.compile(r"[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)+")
+MAX_ID_LENGTH = 200
+ID_RULE = (
+    "a link ID is lowercase letters, digits, '-' and '_' in dot-separated parts,"
+    " like welcome.get-started"
+)
+
+
+def is_link_id(value: object) -> bool:
+    """Whether `value` follows the link-ID grammar (and so is safe to write into an href)."""
+    return (
+        isinstance(value, str) and len(value) <= MAX_ID_LENGTH and _ID.fullmatch(value) is not None
+    )
+
+
+def template_prefix(link_id: str) -> str:
+    """`welcome.get-started` -> `welcome` (the template's slug)."""
+    return link_id.rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class LinkMapEntry:
+    """One CTA in the link map; field order is the file's key order."""
+
+    id: str
+    template: str  # posix path relative to the project root
+    text: str
+    kind: str
+    role: str
+    url: str  # destination as written, without the tracking parameters ctamap manages
+    tracked_url: str | None  # what instrument wrote; None when not tracked
+    tracked: bool
+    status: str = "active"  # or "retired"
+    tags: tuple[str, ...] = field(default=())  # element of each occurrence: "a", "v:roundrect"
+
+    @property
+    def campaign(self) -> str:
+        """`utm_campaign` of the tracked URL; the template when there is none."""
+        from ctamap.urls import params_of
+
+        found = dict(params_of(self.tracked_url or "")).get("utm_campaign", "")
+        return found or self.template
+
+    @property
+    def part(self) -> str:
+        """`text` for links in text templates, else `html`."""
+        return "text" if self.kind == "text-version" else "html"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The entry as the JSON file holds it (tags as a list)."""
+        return {
+            "id": self.id,
+            "template": self.template,
+            "text": self.text,
+            "kind": self.kind,
+            "role": self.role,
+            "url": self.url,
+            "tracked_url": self.tracked_url,
+            "tracked": self.tracked,
+            "status": self.status,
+            "tags": list(self.tags),
+        }
+
+
+@dataclass(frozen=True)
+class SameEntry:
+    """One way a link on the page is "the same entry" as one in the map (within its template):
+    `of_entry` and `of_link` (from the link's destination without ctamap's parameters and its
+    text) give equal keys; `of_link` gives None when the rule cannot apply."""
+
+    name: str
+    of_entry: Callable[[LinkMapEntry], Hashable]
+    of_link: Callable[[str, str], Hashable | None]
+
+
+# The one rule, in order of preference: destination and text, then destination, then text.
+# (An ID already in the href or a `data-cta` one comes first; see `ids.assign_template`.)
+SAME_ENTRY = (
+    SameEntry("destination and text", lambda e: (e.url, e.text), lambda url, text: (url, text)),
+    SameEntry("destination", lambda e: e.url, lambda url, text: url),
+    SameEntry("text", lambda e: e.text, lambda url, text: text or None),
+)
+
+
+class LinkMap:
+    """The entries of a link map, the format and schema it was read in, and its indexes."""
+
+    def __init__(
+        self,
+        entries: Iterable[LinkMapEntry] = (),
+        *,
+        format: Format | None = None,
+        schema: str | None = None,
+        stamp: tuple[int, int, int] | None = None,
+    ) -> None:
+        self.entries = list(entries)
+        self.stamp = stamp  # the file's identity when read: tells whether it was replaced since
+        self.format = format  # as read; None for a map that does not exist yet
+        self.schema = schema
+
+    @cached_property
+    def by_template(self) -> dict[str, list[LinkMapEntry]]:
+        index: dict[str, list[LinkMapEntry]] = {}
+        for entry in self.entries:
+            index.setdefault(entry.template, []).append(entry)
+        return index
+
+    def entries_for(self, template: str) -> list[LinkMapEntry]:
+        """The entries of one template (its key, e.g. `emails/welcome.html`), active and retired."""
+        return self.by_template.get(template, [])
+
+    @cached_property
+    def by_id(self) -> dict[str, LinkMapEntry]:
+        return {entry.id: entry for entry in self.entries}
+
+    @classmethod
+    def loads(cls, text: str, path: str) -> LinkMap:
+        """A map from its JSON, or CSV with the same columns (decided by the content)."""
+        return loads(text, path)
+
+    def dumps(self, fmt: Format = "json") -> str:
+        return dumps(self.entries, fmt)
+
+
+# --- reading and validating -------------------------------------------------------------------
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _text_or_null(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _tags(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(tag, str) for tag in value)
+
+
+def _template(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+# field -> (check, what the rule says); the entry's id has its own grammar.
+_CHECKS: dict[str, tuple[Any, str]] = {
+    "id": (is_link_id, ID_RULE),
+    "template": (_template, "must be a non-empty string (the template's path)"),
+    "text": (_text, "must be a string"),
+    "kind": (_text, "must be a string"),
+    "role": (_text, "must be a string"),
+    "url": (_text, "must be a string"),
+    "tracked_url": (_text_or_null, "must be a string or null"),
+    "tracked": (lambda v: isinstance(v, bool), "must be true or false"),
+    "status": (lambda v: v in ("active", "retired"), 'must be "active" or "retired"'),
+    "tags": (_tags, "must be a list of strings"),
+}
+_REQUIRED_V1 = ("id", "template")
+_FIELD_SET = frozenset(FIELDS)
+# `occurrences`: /1 positions, and the positions `inventory --format json` adds to each record.
+_EXTRA_KEYS = frozenset({"occurrences"})
+
+
+class _Problems:
+    """The first few problems of a map, reported as one error naming the map and the entry."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.found: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.found.append(f"{where}: {message}")
+
+    def raise_any(self) -> None:
+        if not self.found:
+            return
+        more = f" (and {len(self.found) - 1} more problem(s))" if len(self.found) > 1 else ""
+        raise InputError(
+            f"invalid link map: {self.found[0]}{more}",
+            path=self.path,
+        )
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=True)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _where(n: int, item: Mapping[str, Any]) -> str:
+    link_id = item.get("id")
+    return f"entry #{n} (id {_shown(link_id)})" if link_id is not None else f"entry #{n}"
+
+
+def _check_fields(n: int, item: Mapping[str, Any], problems: _Problems) -> None:
+    for name, value in item.items():
+        check = _CHECKS.get(name)
+        if check is not None and not check[0](value):
+            problems.add(_where(n, item), f"{name} {_shown(value)}: {check[1]}")
+
+
+def _entry(item: Mapping[str, Any]) -> LinkMapEntry:
+    return LinkMapEntry(
+        id=item["id"],
+        template=item["template"],
+        text=item.get("text", ""),
+        kind=item.get("kind", ""),
+        role=item.get("role", ""),
+        url=item.get("url", ""),
+        tracked_url=item.get("tracked_url"),
+        tracked=item.get("tracked", False),
+        status=item.get("status", "active"),
+        tags=tuple(item.get("tags", ())),
+    )
+
+
+def _v1_tags(item: dict[str, Any]) -> None:
+    """/1 kept each occurrence's position and tag; /2 keeps the tags only."""
+    occurrences = item.get("occurrences")
+    if "tags" not in item and isinstance(occurrences, list):
+        item["tags"] = [o.get("tag") for o in occurrences if isinstance(o, dict)]
+
+
+def _check_occurrences(n: int, item: Mapping[str, Any], problems: _Problems) -> None:
+    occurrences = item.get("occurrences", [])
+    if not isinstance(occurrences, list) or not all(isinstance(o, dict) for o in occurrences):
+        problems.add(_where(n, item), "occurrences must be a list of objects")
+
+
+def _json_entries(data: object, problems: _Problems) -> tuple[str, list[LinkMapEntry]]:
+    if not isinstance(data, dict) or data.get("schema") not in READABLE:
+        schema = data.get("schema") if isinstance(data, dict) else None
+        problems.add(
+            "schema",
+            f"expected {_shown(SCHEMA)} (or {_shown(SCHEMA_V1)}), got {_shown(schema)}",
+        )
+        problems.raise_any()
+    assert isinstance(data, dict)
+    schema = data["schema"]
+    links = data.get("links")
+    if not isinstance(links, list):
+        problems.add("links", 'the map has no "links" list')
+        problems.raise_any()
+    assert isinstance(links, list)
+    v2 = schema == SCHEMA
+    entries: list[LinkMapEntry] = []
+    for n, item in enumerate(links, 1):
+        if not isinstance(item, dict):
+            problems.add(f"entry #{n}", f"{_shown(item)}: an entry must be an object")
+            continue
+        keys = item.keys()
+        if keys != _FIELD_SET or not v2:  # the fast path: a /2 entry with exactly its fields
+            unknown = sorted(keys - _FIELD_SET - _EXTRA_KEYS)
+            if unknown:
+                problems.add(_where(n, item), f"unknown field(s) {', '.join(unknown)}")
+            if "occurrences" in item:
+                _check_occurrences(n, item, problems)
+            if not v2:
+                item = dict(item)
+                _v1_tags(item)
+            required = FIELDS if v2 else _REQUIRED_V1
+            if missing := [name for name in required if name not in item]:
+                problems.add(_where(n, item), f"missing field(s) {', '.join(missing)}")
+                continue
+        _check_fields(n, item, problems)
+        if not problems.found:
+            entries.append(_entry(item))
+    return schema, entries
+
+
+def _csv_entries(text: str, problems: _Problems) -> list[LinkMapEntry]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = reader.fieldnames or ()
+    if missing := [c for c in ("id", "template", "url") if c not in columns]:
+        problems.add("header", f"the CSV map lacks column(s) {', '.join(missing)}")
+        problems.raise_any()
+    if unknown := [c for c in columns if c not in _FIELD_SET]:
+        problems.add("header", f"unknown column(s) {', '.join(unknown)}")
+        problems.raise_any()
+    entries: list[LinkMapEntry] = []
+    for n, row in enumerate(reader, 1):
+        if None in row:  # more cells than columns
+            problems.add(f"entry #{n} (line {reader.line_num})", "more cells than columns")
+            continue
+        tracked = (row.get("tracked") or "false").lower()
+        item: dict[str, Any] = {
+            **row,
+            "tracked_url": row.get("tracked_url") or None,
+            "tracked": {"true": True, "false": False}.get(tracked, tracked),
+            "status": row.get("status") or "active",
+            "tags": (row.get("tags") or "").split(),
+        }
+        _check_fields(n, item, problems)
+        if not problems.found:
+            entries.append(_entry(item))
+    return entries
+
+
+def _check_unique(entries: Sequence[LinkMapEntry], problems: _Problems) -> None:
+    seen: dict[str, int] = {}
+    for n, entry in enumerate(entries, 1):
+        first = seen.setdefault(entry.id, n)
+        if first != n:
+            problems.add(f"entry #{n} (id {_shown(entry.id)})", f"the same id as entry #{first}")
+
+
+def loads(text: str, path: str) -> LinkMap:
+    """A validated map from its text: JSON, or CSV with the same columns (by the content)."""
+    text = text.removeprefix("\ufeff")
+    problems = _Problems(path)
+    if not text.lstrip().startswith("{"):
+        entries = _csv_entries(text, problems)
+        fmt: Format = "csv"
+        schema = SCHEMA
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError(
+                f"link map is not valid JSON: {error.msg}", path=path, line=error.lineno
+            ) from None
+        schema, entries = _json_entries(data, problems)
+        fmt = "json"
+    problems.raise_any()
+    _check_unique(entries, problems)
+    problems.raise_any()
+    return LinkMap(entries, format=fmt, schema=schema)
+
+
+def read(path: Path) -> LinkMap:
+    """The map at `path`; an empty one (format None) when there is none yet."""
+    stamp = _stamp(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return LinkMap()
+    except OSError as error:
+        raise InputError(f"cannot read link map: {error.strerror}", path=str(path)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("link map is not UTF-8 text", path=str(path)) from None
+    found = loads(text, str(path))
+    found.stamp = stamp
+    return found
+
+
+def read_many(paths: Iterable[Path]) -> list[LinkMapEntry]:
+    """Several maps merged by link ID (as `report` reads them); one ID must mean one entry."""
+    merged: dict[str, LinkMapEntry] = {}
+    names = [str(p) for p in paths]
+    for path in paths:
+        if not path.exists():
+            raise InputError("link map not found", path=str(path))
+        for entry in read(path).entries:
+            previous = merged.setdefault(entry.id, entry)
+            if not equivalent(previous, entry):
+                raise InputError(
+                    f"link ID {entry.id!r} appears in two maps with different contents",
+                    path=str(path),
+                )
+    if not merged:
+        raise InputError("the link map has no links", path=", ".join(names))
+    return sorted(merged.values(), key=lambda entry: entry.id)
+
+
+def equivalent(a: LinkMapEntry, b: LinkMapEntry) -> bool:
+    """The same link: every field but the element tags (a CSV map written by an older ctamap
+    has none)."""
+    return replace(a, tags=()) == replace(b, tags=())
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+# The bytes `json.dumps(..., indent=2, ensure_ascii=False)` gives, written directly: with
+# `indent`, json uses its pure-Python encoder (measured 1.7x slower on a 100k-entry map).
+_SCALAR_FIELDS = FIELDS[:-1]
+
+
+def _scalar(value: object) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    assert isinstance(value, str)
+    return encode_basestring(value)
+
+
+def _entry_json(entry: LinkMapEntry) -> str:
+    lines = [f'      "{name}": {_scalar(getattr(entry, name))}' for name in _SCALAR_FIELDS]
+    if entry.tags:
+        tags = ",\n".join(f"        {_scalar(tag)}" for tag in entry.tags)
+        lines.append(f'      "tags": [\n{tags}\n      ]')
+    else:
+        lines.append('      "tags": []')
+    return "    {\n" + ",\n".join(lines) + "\n    }"
+
+
+def ordered(entries: Iterable[LinkMapEntry]) -> list[LinkMapEntry]:
+    """The file's order: by template, then ID."""
+    return sorted(entries, key=lambda e: (e.template, e.id))
+
+
+def dumps(entries: Iterable[LinkMapEntry], fmt: Format = "json") -> str:
+    """The map's text in the current schema."""
+    rows = ordered(entries)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv_writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for e in rows:
+            tracked = "true" if e.tracked else "false"
+            url = e.tracked_url or ""
+            tags = " ".join(e.tags)
+            writer.writerow(
+                [e.id, e.template, e.text, e.kind, e.role, e.url, url, tracked, e.status, tags]
+            )
+        return out.getvalue()
+    if not rows:
+        return json.dumps({"schema": SCHEMA, "links": []}, indent=2) + "\n"
+    links = ",\n".join(_entry_json(e) for e in rows)
+    return f'{{\n  "schema": {_scalar(SCHEMA)},\n  "links": [\n{links}\n  ]\n}}\n'
+
+
+# --- updating, locking, merging ---------------------------------------------------------------
+
+
+def update(linkmap: LinkMap, fresh: Mapping[str, Sequence[LinkMapEntry]]) -> list[LinkMapEntry]:
+    """The entries after a run: those of the templates seen are replaced by `fresh`; entries of
+    those templates that are gone become retired; other templates' entries stay as they are."""
+    kept: list[LinkMapEntry] = []
+    for template, entries in linkmap.by_template.items():
+        if template not in fresh:
+            kept.extend(entries)
+            continue
+        now = {e.id for e in fresh[template]}
+        kept.extend(
+            e if e.status == "retired" else replace(e, status="retired")
+            for e in entries
+            if e.id not in now
+        )
+    for produced in fresh.values():
+        kept.extend(produced)
+    return kept
+
+
+def unchanged(linkmap: LinkMap, fresh: Mapping[str, Sequence[LinkMapEntry]]) -> bool:
+    """Whether `update` would leave the map's entries as they are (compared per template, so a
+    one-file run next to a big map costs in proportion to its own entries)."""
+    for template, entries in fresh.items():
+        old = linkmap.entries_for(template)
+        now = {e.id: e for e in entries}
+        if len(now) != len(entries):
+            return False
+        for entry in old:
+            new = now.pop(entry.id, None)
+            if new is None:
+                if entry.status != "retired":
+                    return False
+            elif new != entry:
+                return False
+        if now:
+            return False
+    return True
+
+
+_HELD: dict[Path, int] = {}  # folders this process holds the lock of, and how many times
+
+
+@contextmanager
+def locked(path: Path, *, enabled: bool = True) -> Iterator[None]:
+    """Hold an exclusive lock on the map while a run reads, plans and writes. The lock is
+    `flock` on the map's folder: the map itself is replaced on every write (a lock on the old
+    file would not exclude a process that opens the new one), and a folder lock leaves no
+    lock file behind. Re-entrant within a process (a second `flock` on a new descriptor of
+    the same folder would wait for ourselves)."""
+    folder = path.parent.resolve()
+    if not enabled or _HELD.get(folder):
+        if enabled:
+            _HELD[folder] += 1
+        try:
+            yield
+        finally:
+            if enabled:
+                _HELD[folder] -= 1
+        return
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _HELD[folder] = 1
+        yield
+    finally:
+        _HELD.pop(folder, None)
+        os.close(fd)  # closing releases the lock
+
+
+def replaced(linkmap: LinkMap, path: Path) -> bool:
+    """Whether the file at `path` is no longer the one `linkmap` was read from."""
+    return _stamp(path) != linkmap.stamp
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+def merge(base: LinkMap, ours: LinkMap, theirs: LinkMap) -> tuple[list[LinkMapEntry], list[str]]:
+    """A three-way merge by link ID (the git merge driver): a side that changed an entry wins
+    over one that did not; both changed alike is one change. IDs both sides changed
+    differently are conflicts: ours is kept and the IDs are returned."""
+    old, mine, their = base.by_id, ours.by_id, theirs.by_id
+    merged: list[LinkMapEntry] = []
+    conflicts: list[str] = []
+    for link_id in sorted(mine.keys() | their.keys()):
+        o, a, b = old.get(link_id), mine.get(link_id), their.get(link_id)
+        if a == b or b == o:
+            chosen = a
+        elif a == o:
+            chosen = b
+        else:
+            chosen = a if a is not None else b
+            conflicts.append(link_id)
+        if chosen is not None:
+            merged.append(chosen)
+    return merged, conflicts
