@@ -72,11 +72,14 @@ def test_missing_path_is_exit_2_but_others_are_audited(folder: Path) -> None:
 def test_syntax_error_is_s001_and_others_still_run(folder: Path) -> None:
     (folder / "broken.html").write_text("<p>\n{% if x %}\n<a href='#'>A</a>\n", encoding="utf-8")
     result = runner.invoke(app, ["audit", "."])
-    assert result.exit_code == EXIT_ERROR  # the file could not be parsed: exit 2, as designed
+    assert result.exit_code == EXIT_FINDINGS  # a parse error is a finding, as in ruff and ESLint
     assert "broken.html:2:1: S001 template syntax error: '{% if %}' is never closed" in (
         result.stdout
     )
     assert "bad.html:1:4: L001" in result.stdout
+    alone = runner.invoke(app, ["audit", "broken.html"])
+    assert alone.exit_code == EXIT_FINDINGS and "S001" in alone.stdout
+    assert runner.invoke(app, ["audit", "broken.html", "--exit-zero"]).exit_code == EXIT_OK
     # With S001 deselected the file was not audited at all: that is an error, not silence.
     result = runner.invoke(app, ["audit", "broken.html", "--ignore", "S001"])
     assert result.exit_code == EXIT_ERROR

@@ -134,9 +134,9 @@ class AuditResult:
 
     @property
     def exit_code(self) -> int:
-        """The worst over all files: 2 when a file could not be audited, 1 for findings."""
-        # A template whose tags do not balance could not be audited: that is input error (2).
-        if self.errors or any(f.code == "S001" for f in self.findings):
+        """The worst over all files: 2 when a file could not be audited, 1 for findings.
+        A template syntax error is a finding (S001), as ruff and ESLint report parse errors."""
+        if self.errors:
             return EXIT_ERROR
         if any(f.severity.fails for f in self.findings):
             return EXIT_FINDINGS

@@ -241,12 +241,12 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(path: Path, text: str, *, like: Path | None = None) -> bool:
-    """Write `text` (UTF-8, bytes as given) if it differs from the file; True when written.
+def write_atomic(path: Path, text: str | bytes, *, like: Path | None = None) -> bool:
+    """Write `text` (UTF-8, or bytes as given) if it differs from the file; True when written.
     A temporary file in the same folder is fsynced and renamed over the original, whose
     permission bits are kept (a new file takes those of `like`, else the umask's default),
     so a crash never leaves a half-written template."""
-    data = text.encode("utf-8")
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         if path.read_bytes() == data:
             return False

@@ -39,6 +39,7 @@ from ctamap.workspace import (
     instrument,
     load_workspace,
     map_location,
+    mirror_unchanged,
     read_linkmap,
 )
 
@@ -75,6 +76,12 @@ class _Task:
             for file, key, allocation in chunk:
                 try:
                     template = load_one(file, _classifier(self.config))
+                except CtamapError as error:
+                    if self.out_dir is not None and not self.check:
+                        mirror_unchanged(file, self.out_dir)
+                    outcomes.append(_Outcome(None, None, "", error))
+                    continue
+                try:
                     ids = assign_template(
                         template,
                         allocation,

@@ -22,6 +22,7 @@ class Loaded:
 
     templates: tuple[tuple[TemplateFile, Template], ...]
     errors: tuple[InputError, ...]
+    failed: tuple[TemplateFile, ...] = ()  # the files the errors are about, in order
 
 
 def load_one(file: TemplateFile, classifier: Classifier) -> Template:
@@ -40,9 +41,11 @@ def load(files: Iterable[TemplateFile], config: Config) -> Loaded:
     classifier = Classifier(config)
     templates: list[tuple[TemplateFile, Template]] = []
     errors: list[InputError] = []
+    failed: list[TemplateFile] = []
     for file in files:
         try:
             templates.append((file, load_one(file, classifier)))
         except InputError as error:
             errors.append(error)
-    return Loaded(tuple(templates), tuple(errors))
+            failed.append(file)
+    return Loaded(tuple(templates), tuple(errors), tuple(failed))

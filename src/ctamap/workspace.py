@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +34,7 @@ class Workspace:
     files: tuple[TemplateFile, ...]  # the files that loaded, in plan order
     plans: tuple[TemplatePlan, ...]
     errors: tuple[InputError, ...]
+    failed: tuple[TemplateFile, ...] = ()  # files that could not be read or parsed
 
 
 def combined(workspaces: Sequence[Workspace]) -> Workspace:
@@ -46,6 +48,7 @@ def combined(workspaces: Sequence[Workspace]) -> Workspace:
         files=tuple(f for w in workspaces for f in w.files),
         plans=tuple(p for w in workspaces for p in w.plans),
         errors=tuple(e for w in workspaces for e in w.errors),
+        failed=tuple(f for w in workspaces for f in w.failed),
     )
 
 
@@ -127,6 +130,7 @@ def load_workspace(
         files=tuple(f for f, _ in loaded.templates),
         plans=tuple(plans),
         errors=loaded.errors,
+        failed=loaded.failed,
     )
 
 
@@ -187,6 +191,19 @@ def apply_plan(
     return Applied(changed_as or None, diff, "", write)
 
 
+def mirror_unchanged(file: TemplateFile, out_dir: Path) -> None:
+    """Copy a file that could not be instrumented into the `--out-dir` mirror as it is, so the
+    mirror is complete (its error is reported already; one that cannot be read is not copied)."""
+    if file.path == STDIN:
+        return
+    try:
+        data = file.path.read_bytes()
+    except OSError:
+        return
+    with contextlib.suppress(CtamapError):  # the file's own error says what is wrong with it
+        write_atomic(out_dir / file.relative, data, like=file.path)
+
+
 def finish_map(
     linkmap: LinkMap,
     fresh: dict[str, list[LinkMapEntry]],
@@ -241,6 +258,9 @@ def instrument(
         apply_plan(file, plan, out_dir=out_dir, check=check, with_diff=with_diff)
         for file, plan in zip(workspace.files, workspace.plans, strict=True)
     ]
+    if out_dir is not None and not check:
+        for file in workspace.failed:
+            mirror_unchanged(file, out_dir)
     results = iter(write_each([a.write for a in applied if a.write is not None]))
     failed = {i: next(results) for i, a in enumerate(applied) if a.write is not None}
     errors = [error for error in failed.values() if error is not None]

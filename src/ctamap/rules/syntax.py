@@ -21,10 +21,21 @@ def template_syntax_error(ctx: Context) -> Iterator[Hit]:
     Reports a file whose template syntax cannot be read: an unclosed `{{ … }}` or `{% … %}`,
     an `{% endif %}` without its `{% if %}`, an `{% if %}` never closed, a Handlebars
     `{{#each}}` without `{{/each}}`, an unclosed AMPscript `%%[ … ]%%`. The line is where
-    the problem was found. No other rule runs on such a file, and `ctamap instrument` leaves it
-    untouched. The run exits 2, as for any file that could not be parsed (the design's exit
-    code contract); when S001 is not selected for the file, the file is reported as unreadable
-    input instead, so it is never skipped in silence.
+    the problem was found. No other rule runs on such a file.
+
+    Valid templates are never S001: a `{% name %}` of a custom tag library is a block when an
+    `{% endname %}` closes it (`{% cell %}…{% endcell %}`) and a plain tag otherwise
+    (`{% site_name %}`); Liquid (`*.liquid`, `template_syntax = "liquid"`, or a file using
+    Liquid-only tags such as `{% assign %}`) is read as leniently as Shopify renders it; ESP
+    tags (SendGrid `<%asm_group_unsubscribe_raw_url%>`, Mailgun `%recipient.name%`, Braze
+    `{{${first_name}}}`, Mailchimp `*|TAG|*`, AMPscript) are recognised as they are.
+
+    In `ctamap audit` S001 is a finding like any other (exit 1, `--exit-zero` makes it 0), as
+    ruff, ESLint and yamllint report parse errors of the files they lint. When S001 is not
+    selected for the file, the file is reported as input that could not be audited (exit 2),
+    so it is never skipped in silence. `ctamap instrument` leaves the file untouched, says why
+    on stderr and exits 2; with `--out-dir` it copies the file unchanged into the mirror, so the
+    build folder is complete.
 
     ## Why it matters
     The ESP rejects the template at send time, or — worse — renders the raw tags to every
