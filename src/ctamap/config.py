@@ -95,7 +95,8 @@ class Config:
         "*.txt",
         "*.text",
     )
-    text: tuple[str, ...] = ("*.txt", "*.text", "*-text.*", "*_text.*", "*.text.*")
+    # `*.txt.*` (`receipt.txt.j2`) is always text, whatever this list says: see walk.py.
+    text: tuple[str, ...] = ("*.txt", "*.text", "*-text.*", "*_text.*", "*.text.*", "*.txt.*")
     exclude: tuple[str, ...] = ()
     template_syntax: str = "auto"
     first_party_domains: tuple[str, ...] = ()
@@ -107,6 +108,9 @@ class Config:
     utm: UtmPolicy = field(default_factory=UtmPolicy)
     pixel: PixelConfig = field(default_factory=PixelConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    # `[pairs]`: HTML glob -> text-version glob, `*` standing for the same text in both
+    # (`"emails/*.mjml" = "text/*.txt"`); tried before the naming convention (graph.py).
+    pairs: Mapping[str, str] = field(default_factory=dict)
     # Where the config came from ("defaults" or a path) and the folder paths are relative to.
     origin: str = "defaults"
     root: Path = field(default_factory=Path.cwd)
@@ -236,6 +240,8 @@ def _check(config: Config, problems: _Problems) -> None:
                 f"audit.severity.{code}",
                 f"audit.severity values are error, warning or notice, got '{level}'",
             )
+    for html_glob, problem in _pair_problems(config.pairs):
+        problems.add(f"pairs.{html_glob}", problem)
     if config.max_file_bytes <= 0:
         problems.add("max_file_bytes", "max_file_bytes must be a positive number of bytes")
 
@@ -246,6 +252,28 @@ def validate(config: Config) -> Config:
     _check(config, problems)
     problems.raise_if_any(None, {})
     return config
+
+
+def _pair_problems(pairs: Mapping[str, object]) -> list[tuple[str, str]]:
+    """What is wrong with a `[pairs]` table: (HTML glob, message) for each problem."""
+    problems: list[tuple[str, str]] = []
+    for html, text in pairs.items():
+        if not isinstance(text, str) or not text:
+            problems.append((html, f"pairs.'{html}' must be a text-version glob (a string)"))
+            continue
+        if "**" in html + text or "[" in html + text:
+            problems.append((html, f"pairs.'{html}': use `*` and `?` only (no `**` or `[...]`)"))
+            continue
+        wild_html, wild_text = len(re.findall(r"[*?]", html)), len(re.findall(r"[*?]", text))
+        if wild_html != wild_text:
+            problems.append(
+                (
+                    html,
+                    f"pairs.'{html}' = '{text}': both globs need the same wildcards "
+                    f"({wild_html} and {wild_text}); each `*` stands for the same text in both",
+                )
+            )
+    return problems
 
 
 def check_utm_value(name: str, value: str) -> None:

@@ -40,6 +40,15 @@ def _glob_pattern(globs: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(fnmatch.translate(os.path.normcase(g)) for g in globs) or "(?!)")
 
 
+# A `*.txt.*` name (`receipt.txt.j2`) is a text body whatever its last extension and globs.
+_ALWAYS_TEXT = ("*.txt.*",)
+
+
+def is_text_name(name: str, config: Config) -> bool:
+    """A file of this name is a text template: by the `text` globs, or named `*.txt.*`."""
+    return matches(name, config.text) or matches(name, _ALWAYS_TEXT)
+
+
 def display(path: Path, cwd: Path | None = None) -> str:
     """`path` relative to the current folder when below it (resolving at most once)."""
     resolved = path if path.is_absolute() and cwd is not None else path.resolve()
@@ -102,6 +111,6 @@ def collect(paths: list[Path], config: Config) -> list[TemplateFile]:
             ):
                 continue
             if path not in result:
-                is_text = matches(path.name, config.text)
+                is_text = is_text_name(path.name, config)
                 result[path] = TemplateFile(path, display(path, cwd), relative, is_text)
     return sorted(result.values(), key=lambda f: f.display)

@@ -1,13 +1,13 @@
 """What a rule sees: one classified template, the config, and the whole audited project.
 
-Cross-file facts (text-version pairs, link IDs used by other templates) are computed once per
-run in `Project` and shared by every rule, so each file is still scanned only once.
+Cross-file facts (text-version pairs, link IDs used by other templates and by the link map)
+are computed once per run in `Project` and shared by every rule: each file is scanned once,
+and no rule looks at every other file for each template.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +16,7 @@ from pathlib import Path
 from ctamap.classify import Classifier, Cta, Template
 from ctamap.config import Config
 from ctamap.errors import InputError
+from ctamap.graph import Twins
 from ctamap.instrument import TemplatePlan
 from ctamap.linkmap import LinkMap
 from ctamap.rules.base import Edit, Hit
@@ -75,42 +76,32 @@ def describe(cta: Cta) -> str:
     return f"{name} ({url or 'empty href'})"
 
 
-# Pairs of an HTML template with its text version: `x.html`/`x.txt`, `content.html`/
-# `content.txt`, `welcome-body-html.html`/`welcome-body-text.html`, `x.html.j2`/`x.txt.j2`.
-_BODY_MARK = re.compile(r"([-_.])body[-_.](html|text|txt)(?=[-_.]|$)", re.I)
-_KIND_PART = frozenset({"html", "htm", "txt", "text", "mjml"})
-
-
-def pair_key(path: Path) -> tuple[str, str]:
-    """Folder and name with its html/text markers blanked: equal keys are one message's bodies."""
-    name = _BODY_MARK.sub(r"\1body\1*", path.name)
-    parts = name.split(".")
-    head, rest = parts[0], parts[1:]
-    for marker in ("-html", "_html", "-text", "_text"):
-        if head.lower().endswith(marker) and "body" not in head.lower():
-            head = head[: -len(marker)] + marker[0] + "*"
-    normalised = [head, *("*" if p.lower() in _KIND_PART else p for p in rest)]
-    return str(path.parent), ".".join(normalised)
-
-
 @dataclass
 class Project:
-    """Everything audited in one run, with cross-file indexes built on first use."""
+    """Everything audited in one run, with cross-file indexes built once, on first use: every
+    per-template question is then a look-up, so a run costs in proportion to its files."""
 
     config: Config
     templates: tuple[tuple[TemplateFile, Template], ...]
     classifier: Classifier
     plans: Mapping[TemplateFile, TemplatePlan] = field(default_factory=dict)
     linkmap: LinkMap = field(default_factory=LinkMap)
-    _partners: dict[tuple[str, str], Template | None] = field(default_factory=dict)
+    _loaded: dict[Path, Template | None] = field(default_factory=dict)
     _owners: dict[str, str] | None = None
 
     @cached_property
-    def _by_key(self) -> Mapping[tuple[tuple[str, str], bool], Template]:
-        index: dict[tuple[tuple[str, str], bool], Template] = {}
-        for file, template in self.templates:
-            index.setdefault((pair_key(file.path), file.is_text), template)
-        return index
+    def _by_file(self) -> Mapping[TemplateFile, Template]:
+        return dict(self.templates)
+
+    @cached_property
+    def twins(self) -> Twins:
+        """HTML <-> text pairs of this run (and of text versions found beside them)."""
+        return Twins(self.config, [file for file, _ in self.templates])
+
+    @cached_property
+    def mapped_ids(self) -> Mapping[str, str]:
+        """Active link ID -> the template the link map gives it to (built once per run)."""
+        return {e.id: e.template for e in self.linkmap.entries if e.status == "active"}
 
     def link_id_owners(self) -> Mapping[str, str]:
         """Link ID -> the first template (in path order) whose links carry it."""
@@ -129,39 +120,24 @@ class Project:
 
     def text_version(self, file: TemplateFile) -> Template | None:
         """The text template paired with an HTML template: audited with it, or found beside it."""
-        if file.is_text:
+        twin = self.twins.text_of(file)
+        if twin is None:
             return None
-        key = pair_key(file.path)
-        found = self._by_key.get((key, True))
+        found = self._by_file.get(twin)
         if found is not None:
             return found
-        if key not in self._partners:
-            self._partners[key] = self._load_partner(file)
-        return self._partners[key]
+        if twin.path not in self._loaded:
+            self._loaded[twin.path] = self._load(twin)
+        return self._loaded[twin.path]
 
-    def _load_partner(self, file: TemplateFile) -> Template | None:
+    def _load(self, file: TemplateFile) -> Template | None:
         """Pre-commit passes only changed files: the text version may be on disk, unnamed."""
         from ctamap.pipeline import load_one
-        from ctamap.walk import display, matches
 
-        key = pair_key(file.path)
         try:
-            siblings = sorted(file.path.parent.iterdir())
-        except OSError:
-            return None
-        for sibling in siblings:
-            if (
-                sibling != file.path
-                and sibling.is_file()
-                and matches(sibling.name, self.config.text)
-                and pair_key(sibling) == key
-            ):
-                partner = TemplateFile(sibling, display(sibling), sibling.name, True)
-                try:
-                    return load_one(partner, self.classifier)
-                except InputError:
-                    return None  # reported when that file itself is audited
-        return None
+            return load_one(file, self.classifier)
+        except InputError:
+            return None  # reported when that file itself is audited
 
 
 @dataclass(frozen=True)

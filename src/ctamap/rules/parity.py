@@ -85,9 +85,10 @@ def text_version_missing_cta(ctx: Context) -> Iterator[Hit]:
     """A primary HTML CTA whose destination is missing from the paired text version.
 
     ## What it does
-    Pairs an HTML template with its text version (`x.html` / `x.txt`, `content.html` /
-    `content.txt`, `x-body-html.*` / `x-body-text.*`; the text file is read from beside the
-    HTML file when it was not named on the command line) and checks that every **primary** CTA
+    Pairs an HTML template with its text version (`x.html` / `x.txt`, `x.html.j2` /
+    `x.txt.j2`, `x-body-html.*` / `x-body-text.*`, `x.mjml` / `x.txt`, and the globs of
+    `[pairs]`; the text file is read from disk when it was not named on the command line) and
+    checks that every **primary** CTA
     of the HTML body has a URL in the text body with the same destination. Destinations are
     compared without tracking parameters, scheme and trailing slash, and with template tags
     compared without inner spaces (`{{{ action_url }}}` matches `{{action_url}}`).

@@ -186,7 +186,7 @@ def duplicate_link_id(ctx: Context) -> Iterator[Hit]:
     seen: dict[str, Cta] = {}
     owners = ctx.project.link_id_owners()
     key = ctx.plan.key if ctx.plan else ""
-    mapped = {e.id: e.template for e in ctx.project.linkmap.entries if e.status == "active"}
+    mapped = ctx.project.mapped_ids
     for cta in ctx.ctas():
         for param in _params(ctx, cta):
             if param.name != ctx.config.link_id_param or param.templated or not param.value:
