@@ -372,7 +372,7 @@ def _utc(text: str | None, option: str) -> datetime.datetime | None:
 
 
 def _column(text: str) -> tuple[str, str]:
-    from ctamap.report.readers import CSV_FIELDS
+    from ctamap.report.providers.generic import CSV_FIELDS
 
     name, sep, header = text.partition("=")
     if not sep or not header or name not in CSV_FIELDS:
@@ -383,8 +383,38 @@ def _column(text: str) -> tuple[str, str]:
     return name, header
 
 
+def _usage_errors(command: F) -> F:
+    """A bad option value is a usage error: one line, exit 2 (never "internal error")."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except typer.BadParameter as error:
+            hint = f"{error.param_hint}: " if error.param_hint else ""
+            _say(f"ctamap: usage error: {hint}{error.message}")
+            raise typer.Exit(EXIT_ERROR) from None
+
+    return run  # type: ignore[return-value]
+
+
+def _write_quietly(render: Callable[[], None]) -> None:
+    """Render to stdout; a reader that stops early (`| head`) ends the run quietly."""
+    import os
+
+    try:
+        render()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(EXIT_OK) from None
+
+
 @app.command()
 @handles_errors
+@_usage_errors
 def report(
     logs: Annotated[
         list[str],
@@ -393,19 +423,35 @@ def report(
         ),
     ],
     maps: Annotated[
-        list[Path], typer.Option("--map", help="Link map (JSON or CSV); repeat for several.")
-    ] = [Path("ctamap.linkmap.json")],  # noqa: B006
+        list[Path] | None,
+        typer.Option(
+            "--map", help="Link map (JSON or CSV); repeat for several. Default: the config's."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="Config file (default: discovered from the link map's folder)."
+        ),
+    ] = None,
     input_format: Annotated[
         str,
-        typer.Option("--format", help="auto, sendgrid, mailgun, postmark, ses, sparkpost or csv."),
+        typer.Option(
+            "--format",
+            help="auto, sendgrid, mailgun, postmark, ses, sparkpost, mailjet, brevo, resend, "
+            "customerio, mailchimp or csv.",
+        ),
     ] = "auto",
     column: Annotated[
         list[str] | None,
         typer.Option("--column", help="Generic CSV mapping FIELD=HEADER, e.g. recipient=email."),
     ] = None,
     link_id_param: Annotated[
-        str, typer.Option("--link-id-param", help="Query parameter carrying the link ID.")
-    ] = "cta_id",
+        str | None,
+        typer.Option(
+            "--link-id-param", help="Query parameter carrying the link ID (default: config's)."
+        ),
+    ] = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Count events at or after this UTC time (ISO).")
     ] = None,
@@ -455,25 +501,51 @@ def report(
         typer.Option("--bounced", min=0, help="Bounced count for --sent (default: bounce events)."),
     ] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="table, json or csv.")] = "table",
+    csv_table: Annotated[
+        str,
+        typer.Option("--csv-table", help="With --output csv: ctas, summary or unmatched."),
+    ] = "ctas",
     top_unmatched: Annotated[
         int, typer.Option("--top-unmatched", min=0, help="How many unmatched URLs to list.")
     ] = 50,
+    show_recipients: Annotated[
+        bool,
+        typer.Option("--show-recipients", help="Allow --by on a column holding addresses."),
+    ] = False,
+    memory: Annotated[
+        str,
+        typer.Option("--memory", help="Memory budget (e.g. 1GB, 512MB); beyond it, spill to disk."),
+    ] = "1GB",
 ) -> None:
     """Join click/open/delivery logs from an email service back to the CTAs of the link map."""
+    import re
+
+    from ctamap.config import load
     from ctamap.report import FORMATS, RENDERERS, BotMode, ReportOptions, run_report
+    from ctamap.report.render import CSV_TABLES
 
     if input_format not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     if output not in RENDERERS:
         raise typer.BadParameter(f"choose one of {', '.join(RENDERERS)}", param_hint="--output")
+    if csv_table not in CSV_TABLES:
+        raise typer.BadParameter(f"choose one of {', '.join(CSV_TABLES)}", param_hint="--csv-table")
     if bots not in {mode.value for mode in BotMode}:
         raise typer.BadParameter("choose exclude, flag or include", param_hint="--bots")
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", memory, re.I):
+        raise typer.BadParameter(
+            f"{memory!r} is not a size like 1GB or 512MB", param_hint="--memory"
+        )
+    # The config that belongs to the link map: --config, else the one found from its folder.
+    start = maps[0].resolve().parent if maps else None
+    settings = load(config, start=start)
+    map_paths = tuple(maps) if maps else (settings.root / settings.link_map,)
     options = ReportOptions(
-        maps=tuple(maps),
+        maps=map_paths,
         logs=tuple(logs),
         format=input_format,
         columns=tuple(_column(c) for c in column or ()),
-        link_id_param=link_id_param,
+        link_id_param=link_id_param or settings.link_id_param,
         since=_utc(since, "--since"),
         until=_utc(until, "--until"),
         dedupe_window=_seconds(dedupe_window, "--dedupe-window"),
@@ -487,5 +559,15 @@ def report(
         bounced=bounced,
         unmatched_limit=top_unmatched,
         progress=sys.stderr.isatty(),
+        template_field=settings.report.template_field,
+        memory_limit=memory.strip(),
+        show_recipients=show_recipients,
     )
-    RENDERERS[output](run_report(options), sys.stdout)
+    result = run_report(options)
+    for note in result.sources:
+        _say(f"ctamap: {note.name}: read as {note.reader} ({note.rows:,} rows)")
+    for line in result.errors:
+        _say(f"ctamap: error: {line}")
+    _write_quietly(lambda: RENDERERS[output](result, sys.stdout, csv_table=csv_table))
+    if result.errors:
+        raise typer.Exit(EXIT_ERROR)

@@ -78,6 +78,15 @@ class AuditConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """The `[report] table`: how `ctamap report` reads the providers' events."""
+
+    template_field: str = ""
+    """Where each event names its email: a dotted path into the provider's JSON event (e.g.
+    `custom_args.email`) or a CSV header. Empty: each provider's own field."""
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything ctamap can be told; defaults work for a repository of HTML + text templates."""
 
@@ -111,12 +120,18 @@ class Config:
     # `[pairs]`: HTML glob -> text-version glob, `*` standing for the same text in both
     # (`"emails/*.mjml" = "text/*.txt"`); tried before the naming convention (graph.py).
     pairs: Mapping[str, str] = field(default_factory=dict)
+    report: ReportConfig = field(default_factory=ReportConfig)
     # Where the config came from ("defaults" or a path) and the folder paths are relative to.
     origin: str = "defaults"
     root: Path = field(default_factory=Path.cwd)
 
 
-_TABLES: dict[str, type[Any]] = {"utm": UtmPolicy, "pixel": PixelConfig, "audit": AuditConfig}
+_TABLES: dict[str, type[Any]] = {
+    "utm": UtmPolicy,
+    "pixel": PixelConfig,
+    "audit": AuditConfig,
+    "report": ReportConfig,
+}
 
 
 def _did_you_mean(key: str, known: list[str]) -> str:

@@ -47,7 +47,16 @@ def test_json_output_has_the_design_shape(
     )
     assert result.exit_code == EXIT_OK, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"summary", "ctas", "unmatched"}
+    assert set(data) == {
+        "schema",
+        "time_range",
+        "sources",
+        "errors",
+        "summary",
+        "ctas",
+        "unmatched",
+    }
+    assert data["schema"] == "ctamap.report/1"
     summary = data["summary"]
     for key in (
         "rows_read",
@@ -115,7 +124,7 @@ def test_csv_output_is_spreadsheet_safe(runner: CliRunner, tmp_path: Path) -> No
     [
         (["missing.json"], "no such events file"),
         (["bad.csv"], "no recipient, time column"),
-        (["garbage.json"], "cannot read events"),
+        (["garbage.json"], "unsupported shape (keys email, event)"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
@@ -127,8 +136,9 @@ def test_bad_input_exits_2_with_one_line(
         app, ["report", "--map", str(link_map), *(str(tmp_path / f) for f in files)]
     )
     assert result.exit_code == EXIT_ERROR
-    assert message in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ctamap: error:")]
+    assert len(errors) == 1
+    assert message in errors[0]
     assert "Traceback" not in result.output
 
 

@@ -57,7 +57,7 @@ def test_mailgun_pages_and_webhooks(link_map: Path, events_dir: Path, name: str)
     if name == "mailgun-events.json":
         assert events["click"][1].bot is True  # client-info.bot == "generic"
         assert len(events["bounce"]) == 1  # only the permanent failure
-        assert len(events["failed"]) == 1
+        assert len(events["soft_bounce"]) == 1  # severity: temporary is retried
         assert len(events["unsubscribe"]) == 1
 
 
@@ -74,7 +74,7 @@ def test_postmark(link_map: Path, events_dir: Path) -> None:
 
 def test_ses_including_sns_wrapped_record(link_map: Path, events_dir: Path) -> None:
     events = _by_type(_events(link_map, events_dir / "ses.jsonl"))
-    assert sorted(events) == ["click", "delivered", "open", "transient_bounce", "unsubscribe"]
+    assert sorted(events) == ["click", "delivered", "open", "soft_bounce", "unsubscribe"]
     assert "safelinks" in (events["click"][0].url or "")
     assert events["delivered"][0].campaign == "welcome"
 
@@ -124,7 +124,7 @@ def test_unmappable_csv_names_the_missing_column(link_map: Path, tmp_path: Path)
 def test_unknown_json_provider_is_an_input_error(link_map: Path, tmp_path: Path) -> None:
     log = tmp_path / "log.json"
     log.write_text('[{"who": "a", "when": 1}]')
-    with pytest.raises(InputError, match="cannot tell which provider"):
+    with pytest.raises(InputError, match=r"unsupported shape \(keys when, who\)"):
         _events(link_map, log)
 
 

@@ -1,6 +1,7 @@
 """`ctamap report`: join click/open/delivery logs exported by email services back to CTAs.
 
-Pipeline (one module per step): `sources` and `readers` (read + normalise, DuckDB stage one),
+Pipeline (one module per step): `sources`, `detect`, `providers/` and `normalise` (read +
+normalise, stage one),
 `attribute`, `filter`, `aggregate` (plain SQL, stage two), `render`. `pipeline.run_report` ties
 them together.
 """
@@ -20,13 +21,13 @@ from ctamap.report.model import (
     UnmatchedUrl,
 )
 from ctamap.report.pipeline import read_events, run_report
-from ctamap.report.readers import FORMATS, READERS
+from ctamap.report.providers import FORMATS, PROVIDERS
 from ctamap.report.render import RENDERERS
 
 __all__ = [
     "EXCLUSION_REASONS",
     "FORMATS",
-    "READERS",
+    "PROVIDERS",
     "RENDERERS",
     "BotMode",
     "CtaTotals",

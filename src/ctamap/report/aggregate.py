@@ -219,4 +219,6 @@ def aggregate(
         UnmatchedUrl(str(row["url"]), int(row["clicks"]))
         for row in _fetch(con, _UNMATCHED, [options.unmatched_limit])
     )
-    return Report(summary, report_ctas, unmatched, options.by, tuple(groups))
+    span = con.execute("SELECT min(time), max(time) FROM events WHERE NOT malformed").fetchone()
+    first, last = span if span else (None, None)
+    return Report(summary, report_ctas, unmatched, options.by, tuple(groups), first, last)

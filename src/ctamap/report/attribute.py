@@ -14,14 +14,9 @@ import duckdb
 
 from ctamap.errors import ConfigError
 from ctamap.report.linkmap import LinkMapEntry
+from ctamap.report.model import LINK_SCHEMA, column_names, create_table
 
 _PARAM_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
-
-CREATE_LINKS = """
-CREATE OR REPLACE TABLE links (
-    id VARCHAR, template VARCHAR, text VARCHAR, kind VARCHAR, role VARCHAR, url VARCHAR,
-    tracked_url VARCHAR, status VARCHAR, campaign VARCHAR, part VARCHAR
-)"""
 
 
 def _decode(expr: str) -> str:
@@ -61,26 +56,12 @@ def _unwrap(expr: str) -> str:
 
 
 def load_links(con: duckdb.DuckDBPyConnection, entries: list[LinkMapEntry]) -> None:
-    """The link map as the `links` table."""
-    con.execute(CREATE_LINKS)
-    con.executemany(
-        "INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                e.id,
-                e.template,
-                e.text,
-                e.kind,
-                e.role,
-                e.url,
-                e.tracked_url,
-                e.status,
-                e.campaign,
-                e.part,
-            )
-            for e in entries
-        ],
-    )
+    """The link map as the `links` table, in one statement (one list parameter per column)."""
+    con.execute(create_table("links", LINK_SCHEMA))
+    names = column_names(LINK_SCHEMA)
+    columns = [[getattr(entry, name) for entry in entries] for name in names]
+    unnested = ", ".join(f"unnest(?::VARCHAR[]) AS {name}" for name in names)
+    con.execute(f"INSERT INTO links BY NAME SELECT {unnested}", columns)
 
 
 def attribution_sql(link_id_param: str) -> str:

@@ -46,9 +46,26 @@ _MACROS = (
 )
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory connection with the report's settings and macros."""
-    con = duckdb.connect(":memory:", config=dict(SETTINGS))
+#: Default memory budget (`--memory`): beyond it DuckDB spills to its temp folder.
+DEFAULT_MEMORY = "1GB"
+
+
+def _spill_folder() -> str:
+    """A private folder in the system temp folder (never the user's working tree: DuckDB's
+    default is `.tmp` in the current folder), removed when the process ends."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="ctamap-duckdb-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def connect(memory_limit: str = DEFAULT_MEMORY) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the report's settings, memory budget and macros."""
+    config = {**SETTINGS, "memory_limit": memory_limit, "temp_directory": _spill_folder()}
+    con = duckdb.connect(":memory:", config=config)
     # Provider times are UTC; so are --since/--until and the `day` grouping.
     con.execute("SET TimeZone = 'UTC'")
     for macro in _MACROS:

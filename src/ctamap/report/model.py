@@ -7,10 +7,58 @@ unknown, never a made-up number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+
+#: A table schema: (column, DuckDB type) pairs. Engines derive their DDL (or a Spark
+#: `StructType`) from it; rows are always read by column name, never by position.
+Schema = tuple[tuple[str, str], ...]
+
+#: The normalised `events` table every provider reader produces (stage one). See `Event`.
+EVENT_SCHEMA: Schema = (
+    ("provider", "VARCHAR"),
+    ("type", "VARCHAR"),
+    ("recipient", "UBIGINT"),
+    ("time", "TIMESTAMP"),
+    ("url", "VARCHAR"),
+    ("message_id", "UBIGINT"),
+    ("event_id", "UBIGINT"),
+    ("bot", "BOOLEAN"),
+    ("machine_open", "BOOLEAN"),
+    ("part", "VARCHAR"),
+    ("campaign", "VARCHAR"),
+    ("template", "VARCHAR"),
+    ("by_value", "VARCHAR"),
+    ("malformed", "BOOLEAN"),
+)
+
+#: The `links` table: one row per link-map entry.
+LINK_SCHEMA: Schema = (
+    ("id", "VARCHAR"),
+    ("template", "VARCHAR"),
+    ("text", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("role", "VARCHAR"),
+    ("url", "VARCHAR"),
+    ("tracked_url", "VARCHAR"),
+    ("status", "VARCHAR"),
+    ("campaign", "VARCHAR"),
+    ("part", "VARCHAR"),
+)
+
+
+def column_names(schema: Schema) -> tuple[str, ...]:
+    """The column names of a schema, in order."""
+    return tuple(name for name, _ in schema)
+
+
+def create_table(name: str, schema: Schema) -> str:
+    """`CREATE OR REPLACE TABLE` for a schema (DuckDB dialect)."""
+    columns = ", ".join(f"{column} {kind}" for column, kind in schema)
+    return f"CREATE OR REPLACE TABLE {name} ({columns})"
+
 
 #: The reasons a row can be excluded, in the order they are decided (one reason per row).
 EXCLUSION_REASONS = ("malformed", "out_of_window", "duplicate", "bot", "unmatched")
@@ -68,6 +116,13 @@ class ReportOptions:
     """How many unmatched URLs to list."""
     progress: bool = False
     """Show a progress bar on stderr while the big queries run."""
+    template_field: str = ""
+    """Where each event names its email: a dotted path into JSON events, a CSV header.
+    Empty: each provider's default (docs/providers)."""
+    memory_limit: str = "1GB"
+    """DuckDB's memory budget; beyond it, work spills to the system temp folder."""
+    show_recipients: bool = False
+    """Allow `--by` on a column that holds addresses."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +133,8 @@ class Event:
     normalising; signals that need other rows (timing, bursts, honeypots) are stage two.
     """
 
+    provider: str
+    """The reader that produced the row (`sendgrid`, `ses`, `csv`, ...)."""
     type: str | None
     """click, open, delivered, bounce, unsubscribe, complaint, or the provider's own word."""
     recipient: int | None
@@ -99,7 +156,9 @@ class Event:
     campaign: str | None
     """Campaign/tag the provider recorded, for grouping non-click events."""
     template: str | None
-    """Template the provider recorded, for grouping non-click events."""
+    """The email (template) the provider recorded for the event."""
+    by_value: str | None
+    """The value of the `--by COLUMN` input column, when one is asked for."""
     malformed: bool
     """The row lacks what counting needs (type, recipient, time; a click's URL)."""
 
@@ -162,6 +221,16 @@ class Group:
 
 
 @dataclass(frozen=True)
+class SourceNote:
+    """What was read from one input file."""
+
+    name: str
+    reader: str
+    """The provider reader used (`csv` for generic CSV, `empty` for a file with nothing)."""
+    rows: int
+
+
+@dataclass(frozen=True)
 class Report:
     """The whole result of `ctamap report`."""
 
@@ -170,3 +239,13 @@ class Report:
     unmatched: tuple[UnmatchedUrl, ...]
     by: str | None = None
     groups: tuple[Group, ...] = field(default=())
+    first_event: datetime | None = None
+    """Time of the earliest event read (UTC), None when there is none."""
+    last_event: datetime | None = None
+    sources: tuple[SourceNote, ...] = ()
+    errors: tuple[str, ...] = ()
+    """One line per input file that could not be read (exit code 2)."""
+
+    def with_inputs(self, sources: tuple[SourceNote, ...], errors: tuple[str, ...]) -> Report:
+        """This report, with what was read from each file and what could not be."""
+        return replace(self, sources=sources, errors=errors)

@@ -1,19 +1,23 @@
 """The report pipeline end to end: read events -> normalise -> attribute -> filter -> aggregate.
 
-`run_report` takes plain options and returns a `Report`; the CLI only renders it.
+`run_report` takes plain options and returns a `Report`; the CLI only renders it. A file that
+cannot be read is named in `Report.errors` and the others are still counted.
 """
 
 from __future__ import annotations
 
 from contextlib import ExitStack
+from dataclasses import dataclass
 
 import duckdb
 
 from ctamap.errors import InputError
-from ctamap.report import attribute, engine, filter, readers
+from ctamap.report import attribute, engine, filter, normalise
 from ctamap.report.aggregate import aggregate
+from ctamap.report.detect import detect
 from ctamap.report.linkmap import load_link_maps
-from ctamap.report.model import Event, Report, ReportOptions
+from ctamap.report.model import EVENT_SCHEMA, Event, Report, ReportOptions, SourceNote, create_table
+from ctamap.report.providers import BY_NAME, generic
 from ctamap.report.sources import Layout, Source, open_sources
 
 #: Inputs smaller than this finish before a progress bar would be worth drawing.
@@ -26,89 +30,135 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _insert_source(
-    con: duckdb.DuckDBPyConnection,
-    source: Source,
-    number: int,
-    options: ReportOptions,
-    progress: bool,
-) -> None:
-    """Append one file's rows to `events` (rejected CSV lines become malformed rows)."""
-    explicit = dict(options.columns)
-    by_column = options.by if options.by not in filter.GROUP_KEYS else None
+@dataclass(frozen=True)
+class _Plan:
+    """How one file is read: its reader's name and the statements that load it."""
+
+    reader: str
+    statements: tuple[str, ...]
+
+
+def _plan(source: Source, number: int, options: ReportOptions) -> _Plan:
+    """The statements that append one file's rows to `events` (rejected lines: malformed)."""
+    by_column = options.by if options.by and options.by not in filter.GROUP_KEYS else None
+    rejects = f"ctamap_rejects_{number}"
     if source.layout is Layout.CSV:
         if options.format not in ("auto", "csv"):
             raise InputError(
                 f"--format {options.format} expects JSON, this is CSV", path=source.name
             )
-        mapping = readers.map_csv_columns(source, list(source.header), explicit, by_column)
-        rejects = f"ctamap_rejects_{number}"
-        select = readers.csv_select(readers.csv_read(source, rejects), mapping, by_column)
-    else:
-        if options.format == "csv":
-            raise InputError("--format csv expects CSV, this is JSON", path=source.name)
-        reader = (
-            readers.READERS[options.format] if options.format != "auto" else readers.detect(source)
+        mapping = generic.map_columns(
+            source, dict(options.columns), by_column, options.template_field
         )
-        rejects = ""
-        select = readers.json_select(source, reader, by_column)
+        select = normalise.normalise(
+            generic.fields(mapping),
+            generic.NAME,
+            generic.by_value(by_column),
+            f"SELECT * FROM {generic.csv_read(source, rejects)}",
+        )
+        return _Plan(
+            generic.NAME,
+            (f"INSERT INTO events {select}", normalise.rejected_rows(rejects, generic.NAME)),
+        )
+    if options.format == "csv":
+        raise InputError("--format csv expects CSV, this is JSON", path=source.name)
+    provider = (
+        BY_NAME[options.format] if options.format != "auto" else detect(source.name, source.sample)
+    )
+    select = normalise.json_select(
+        source,
+        provider,
+        rejects,
+        by_column=by_column,
+        template_field=options.template_field,
+    )
+    statements = [f"INSERT INTO events {select}"]
+    if source.layout is Layout.JSON_LINES:
+        statements.append(normalise.rejected_rows(rejects, provider.name))
+    return _Plan(provider.name, tuple(statements))
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    number: int,
+    options: ReportOptions,
+    progress: bool,
+) -> SourceNote:
+    plan = _plan(source, number, options)
+    before = _count(con)
     try:
-        engine.execute(
-            con, f"INSERT INTO events {select}", progress=progress, label=f"reading {source.name}"
-        )
-        if rejects:
-            # One malformed row per rejected line (a line can carry several errors).
-            con.execute(
-                f"INSERT INTO events BY NAME SELECT true AS malformed FROM "
-                f"(SELECT DISTINCT file_id, line FROM {rejects})"
-            )
+        con.execute("BEGIN TRANSACTION")
+        for statement in plan.statements:
+            engine.execute(con, statement, progress=progress, label=f"reading {source.name}")
+        con.execute("COMMIT")
     except duckdb.Error as exc:
+        con.execute("ROLLBACK")
         raise InputError(f"cannot read events ({_first_line(exc)})", path=source.name) from None
+    return SourceNote(source.name, plan.reader, _count(con) - before)
 
 
-def load_events(con: duckdb.DuckDBPyConnection, options: ReportOptions) -> None:
-    """Stage one: every input file into the normalised `events` table."""
-    con.execute(readers.CREATE_EVENTS)
+def _count(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT count(*) FROM events").fetchone()
+    return int(row[0]) if row else 0
+
+
+def load_events(
+    con: duckdb.DuckDBPyConnection, options: ReportOptions
+) -> tuple[tuple[SourceNote, ...], tuple[InputError, ...]]:
+    """Stage one: every readable input file into the normalised `events` table.
+
+    Returns what was read from each file and, separately, every file that could not be read.
+    """
+    con.execute(create_table("events", EVENT_SCHEMA))
+    notes: list[SourceNote] = []
+    errors: list[InputError] = []
     with ExitStack() as stack:
-        sources = list(open_sources(options.logs, stack))
+        described = list(open_sources(options.logs, stack))
+        sources = [s for s in described if isinstance(s, Source)]
+        errors.extend(s for s in described if isinstance(s, InputError))
         size = sum(source.path.stat().st_size for source in sources)
         progress = options.progress and size >= PROGRESS_MIN_BYTES
         for number, source in enumerate(sources):
-            _insert_source(con, source, number, options, progress)
+            if source.empty:
+                notes.append(SourceNote(source.name, "empty", 0))
+                continue
+            try:
+                notes.append(_load(con, source, number, options, progress))
+            except InputError as error:
+                errors.append(error)
+    order = {name: n for n, name in enumerate(options.logs)}
+    errors.sort(key=lambda e: order.get(e.path or "", len(order)))
+    return tuple(notes), tuple(errors)
 
 
 def read_events(options: ReportOptions) -> list[Event]:
-    """The normalised events of the inputs, as records (for tests and debugging)."""
-    con = engine.connect()
-    load_events(con, options)
-    rows = con.execute(f"SELECT {', '.join(readers.EVENT_COLUMNS)} FROM events").fetchall()
-    return [
-        Event(
-            type=row[0],
-            recipient=row[1],
-            time=row[2],
-            url=row[3],
-            message_id=row[4],
-            event_id=row[5],
-            bot=bool(row[6]),
-            machine_open=row[7],
-            part=row[8],
-            campaign=row[9],
-            template=row[10],
-            malformed=bool(row[12]),
-        )
-        for row in rows
-    ]
+    """The normalised events of the inputs, as records (for tests and debugging).
+
+    Raises the first unreadable file's error: a caller asking for rows wants all of them.
+    """
+    con = engine.connect(options.memory_limit)
+    _, errors = load_events(con, options)
+    if errors:
+        raise errors[0]
+    cursor = con.execute("SELECT * FROM events")
+    names = [d[0] for d in cursor.description]
+    events = []
+    for row in cursor.fetchall():
+        values = dict(zip(names, row, strict=True))
+        values["bot"], values["malformed"] = bool(values["bot"]), bool(values["malformed"])
+        events.append(Event(**values))
+    return events
 
 
 def run_report(options: ReportOptions) -> Report:
     """Read, attribute, filter and aggregate: the whole `ctamap report`."""
     entries = load_link_maps(options.maps)
-    con = engine.connect()
-    load_events(con, options)
+    con = engine.connect(options.memory_limit)
+    notes, errors = load_events(con, options)
     attribute.load_links(con, entries)
     con.execute(attribute.attribution_sql(options.link_id_param))
-    row = con.execute("SELECT count(*) FROM events").fetchone()
-    big = options.progress and row is not None and int(row[0]) >= PROGRESS_MIN_ROWS
+    big = options.progress and _count(con) >= PROGRESS_MIN_ROWS
     engine.execute(con, filter.classify_sql(options), progress=big, label="attributing clicks")
-    return aggregate(con, entries, options)
+    report = aggregate(con, entries, options)
+    return report.with_inputs(notes, tuple(str(error) for error in errors))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any, TextIO
 
 from ctamap.csvfile import csv_writer
@@ -37,9 +38,28 @@ def _cta_dict(cta: CtaTotals) -> dict[str, Any]:
     return {name: getattr(cta, name) for name in _CTA_FIELDS}
 
 
+#: The JSON output's schema name; bump it when a key changes meaning or disappears.
+SCHEMA = "ctamap.report/1"
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def time_range(report: Report) -> dict[str, str | None]:
+    """The span the events read cover, as ISO 8601 UTC (`null` when nothing was read)."""
+    return {"first_event": _time(report.first_event), "last_event": _time(report.last_event)}
+
+
 def to_json_data(report: Report) -> dict[str, Any]:
     """The design's JSON shape; `by` and `groups` are added when `--by` is used."""
     data: dict[str, Any] = {
+        "schema": SCHEMA,
+        "time_range": time_range(report),
+        "sources": [
+            {"file": note.name, "reader": note.reader, "rows": note.rows} for note in report.sources
+        ],
+        "errors": list(report.errors),
         "summary": _summary_dict(report.summary),
         "ctas": [_cta_dict(cta) for cta in report.ctas],
         "unmatched": [{"url": u.url, "clicks": u.clicks} for u in report.unmatched],
@@ -57,14 +77,12 @@ def to_json_data(report: Report) -> dict[str, Any]:
     return data
 
 
-def render_json(report: Report, out: TextIO) -> None:
+def render_json(report: Report, out: TextIO, **_: str) -> None:
     json.dump(to_json_data(report), out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
-def render_csv(report: Report, out: TextIO) -> None:
-    """One row per CTA (per group with `--by`); the summary is in the JSON output."""
-    writer = csv_writer(out)
+def _csv_ctas(report: Report, writer: Any) -> None:
     if report.by:
         writer.writerow([report.by, *_CTA_FIELDS])
         for group in report.groups:
@@ -76,6 +94,56 @@ def render_csv(report: Report, out: TextIO) -> None:
     writer.writerow(_CTA_FIELDS)
     for cta in report.ctas:
         writer.writerow([safe_cell(v) for v in _cta_dict(cta).values()])
+
+
+def _flat_summary(summary: Summary) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in asdict(summary).items():
+        if isinstance(value, dict):
+            flat.update({f"{key}_{k}": v for k, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def _csv_summary(report: Report, writer: Any) -> None:
+    """One row for the whole report (`group` empty), then one per `--by` group."""
+    span = time_range(report)
+    rows = [("", _flat_summary(report.summary))]
+    rows += [(group.key or "(unknown)", _flat_summary(group.summary)) for group in report.groups]
+    names: list[str] = []
+    for _, flat in rows:
+        names.extend(name for name in flat if name not in names)
+    writer.writerow(["group", *names, "first_event", "last_event"])
+    for key, flat in rows:
+        writer.writerow(
+            [
+                safe_cell(key),
+                *(safe_cell(flat.get(name, 0)) for name in names),
+                span["first_event"],
+                span["last_event"],
+            ]
+        )
+
+
+def _csv_unmatched(report: Report, writer: Any) -> None:
+    writer.writerow(["url", "clicks"])
+    for item in report.unmatched:
+        writer.writerow([safe_cell(item.url), item.clicks])
+
+
+#: `--csv-table` name -> writer of that table.
+CSV_TABLES: dict[str, Callable[[Report, Any], None]] = {
+    "ctas": _csv_ctas,
+    "summary": _csv_summary,
+    "unmatched": _csv_unmatched,
+}
+
+
+def render_csv(report: Report, out: TextIO, csv_table: str = "ctas", **_: str) -> None:
+    """One table as CSV: per CTA (per group with `--by`, the default), the summary or the
+    unmatched URLs."""
+    CSV_TABLES[csv_table](report, csv_writer(out))
 
 
 def _pct(value: float | None) -> str:
@@ -134,7 +202,7 @@ def _cta_table(ctas: tuple[CtaTotals, ...], title: str) -> Any:
     return table
 
 
-def render_table(report: Report, out: TextIO) -> None:
+def render_table(report: Report, out: TextIO, **_: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -155,7 +223,7 @@ def render_table(report: Report, out: TextIO) -> None:
 
 
 #: `--output` name -> renderer.
-RENDERERS: dict[str, Callable[[Report, TextIO], None]] = {
+RENDERERS: dict[str, Callable[..., None]] = {
     "table": render_table,
     "json": render_json,
     "csv": render_csv,

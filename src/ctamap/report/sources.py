@@ -12,7 +12,7 @@ import shutil
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from enum import StrEnum
@@ -45,8 +45,10 @@ class Source:
     """The file DuckDB reads (a spooled copy for stdin)."""
     gzipped: bool
     layout: Layout
-    sample: Mapping[str, Any] | None
-    """First JSON record after unwrapping pages and webhook envelopes; None for CSV."""
+    sample: tuple[Any, ...] = ()
+    """The first raw JSON values (lines, array elements, documents); empty for CSV."""
+    empty: bool = False
+    """The file holds nothing (0 bytes or blanks): 0 rows, not an error."""
     delimiter: str = ","
     """CSV delimiter, sniffed from the header line."""
     header: tuple[str, ...] = ()
@@ -80,52 +82,74 @@ def _head(path: Path, gzipped: bool, name: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def unwrap(record: Any) -> Any:
-    """The event inside a page or webhook envelope (mirrors the SQL in `readers`)."""
-    while True:
-        if isinstance(record, list):
-            record = record[0] if record else None
-        elif isinstance(record, dict):
-            if isinstance(record.get("items"), list):
-                record = record["items"][0] if record["items"] else None
-            elif isinstance(record.get("results"), list):
-                record = record["results"][0] if record["results"] else None
-            elif isinstance(record.get("event-data"), dict):
-                record = record["event-data"]
-            elif isinstance(record.get("msys"), dict) and record["msys"]:
-                record = next(iter(record["msys"].values()))
-            elif record.get("Type") == "Notification" and isinstance(record.get("Message"), str):
-                try:
-                    record = json.loads(record["Message"])
-                except json.JSONDecodeError:
-                    return record
-            else:
-                return record
-        else:
-            return record
+#: How many raw values detection looks at: enough to get past control messages.
+SAMPLE_VALUES = 200
 
 
-def _first_json(text: str) -> tuple[Layout, Any]:
+def _line_values(text: str) -> list[Any] | None:
+    """The JSON values of the first lines, or None when the text is not JSON lines.
+
+    JSON lines when most sampled non-blank lines are whole JSON values: a corrupt first line
+    does not make the file something else, and a line holding a whole `[...]` POST body is
+    one line of a JSON-lines file, not the start of one JSON array.
+    """
+    lines = [line for line in text.split("\n") if line.strip()]
+    values: list[Any] = []
+    bad = 0
+    for line in lines[: SAMPLE_VALUES * 2]:
+        try:
+            values.append(json.loads(line))
+        except json.JSONDecodeError:
+            bad += 1
+        if len(values) >= SAMPLE_VALUES:
+            break
+    return values if values and len(values) >= bad else None
+
+
+def _document_values(text: str) -> list[Any]:
+    """Successive JSON values of a file of (pretty-printed or concatenated) documents."""
     decoder = json.JSONDecoder()
+    values: list[Any] = []
+    position = 0
+    while len(values) < SAMPLE_VALUES:
+        while position < len(text) and text[position] in " \t\r\n":
+            position += 1
+        if position >= len(text):
+            break
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            break
+        values.append(value)
+    return values
+
+
+def _array_values(text: str) -> list[Any]:
+    """The first elements of a JSON array (the sample may end inside the array)."""
+    decoder = json.JSONDecoder()
+    values: list[Any] = []
+    position = text.index("[") + 1
+    while len(values) < SAMPLE_VALUES:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if position >= len(text) or text[position] == "]":
+            break
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            break
+        values.append(value)
+    return values
+
+
+def _json_layout(text: str) -> tuple[Layout, list[Any]]:
+    values = _line_values(text)
+    if values is not None:
+        return Layout.JSON_LINES, values
     stripped = text.lstrip()
     if stripped.startswith("["):
-        body = stripped[1:].lstrip()
-        try:
-            first, _ = decoder.raw_decode(body)
-        except json.JSONDecodeError:
-            first = None
-        return Layout.JSON_ARRAY, first
-    first_line = stripped.split("\n", 1)[0].strip()
-    try:
-        first = json.loads(first_line)
-        return Layout.JSON_LINES, first
-    except json.JSONDecodeError:
-        pass
-    try:
-        first, _ = decoder.raw_decode(stripped)
-    except json.JSONDecodeError:
-        first = None
-    return Layout.JSON_DOCUMENTS, first
+        return Layout.JSON_ARRAY, _array_values(stripped)
+    return Layout.JSON_DOCUMENTS, _document_values(stripped)
 
 
 def _csv_header(text: str) -> tuple[str, tuple[str, ...]]:
@@ -148,28 +172,33 @@ def _csv_header(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _describe(name: str, path: Path) -> Source:
+    if path.is_dir():
+        raise InputError("is a folder, not an events file", path=name)
     if not path.is_file():
         raise InputError("no such events file", path=name)
     try:
         with path.open("rb") as fh:
             gzipped = fh.read(2) == _GZIP_MAGIC
     except OSError as exc:
-        raise InputError(f"cannot read events file ({exc})", path=name) from None
+        raise InputError(f"cannot read events file ({exc.strerror})", path=name) from None
     text = _head(path, gzipped, name)
     if not text.strip():
-        raise InputError("events file is empty", path=name)
+        return Source(name, path, gzipped, Layout.JSON_LINES, empty=True)
     if text.lstrip()[:1] in ("[", "{"):
-        layout, first = _first_json(text)
-        sample = unwrap(first)
-        return Source(name, path, gzipped, layout, sample if isinstance(sample, Mapping) else None)
+        layout, values = _json_layout(text)
+        return Source(name, path, gzipped, layout, tuple(values))
     delimiter, header = _csv_header(text)
-    return Source(name, path, gzipped, Layout.CSV, None, delimiter, header)
+    return Source(name, path, gzipped, Layout.CSV, delimiter=delimiter, header=header)
 
 
-def open_sources(names: tuple[str, ...], stack: ExitStack) -> Iterator[Source]:
-    """Describe every input; stdin (`-`) is spooled into a folder `stack` removes."""
+def open_sources(names: tuple[str, ...], stack: ExitStack) -> Iterator[Source | InputError]:
+    """Describe every input, or say why it cannot be read (one file never stops the others);
+    stdin (`-`) is spooled into a folder `stack` removes."""
     if not names:
         raise InputError("no events files given (pass one or more files, or - for stdin)")
     for name in names:
-        path = _spool_stdin(stack) if name == "-" else Path(name)
-        yield _describe(name, path)
+        try:
+            path = _spool_stdin(stack) if name == "-" else Path(name)
+            yield _describe(name, path)
+        except InputError as error:
+            yield error
