@@ -159,6 +159,7 @@ def plan_template(
                     replace=replaced,
                     masked=source.masked[span.value_start : span.value_end],
                     default_separator=separator,
+                    quote=span.quote or '"',  # an unquoted value that needs quotes gets `"`
                 )
                 if (edit := _link_edit(occurrence, new_raw)) is not None:
                     edits.append(edit)

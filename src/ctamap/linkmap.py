@@ -268,10 +268,23 @@ def _v1_tags(item: dict[str, Any]) -> None:
         item["tags"] = [o.get("tag") for o in occurrences if isinstance(o, dict)]
 
 
+def _position(o: object) -> bool:
+    return (
+        isinstance(o, dict)
+        and type(o.get("line", 1)) is int
+        and type(o.get("column", 1)) is int
+        and isinstance(o.get("tag", ""), str)
+    )
+
+
 def _check_occurrences(n: int, item: Mapping[str, Any], problems: _Problems) -> None:
     occurrences = item.get("occurrences", [])
-    if not isinstance(occurrences, list) or not all(isinstance(o, dict) for o in occurrences):
-        problems.add(_where(n, item), "occurrences must be a list of objects")
+    if not isinstance(occurrences, list) or not all(_position(o) for o in occurrences):
+        problems.add(
+            _where(n, item),
+            f"occurrences {_shown(occurrences)}: must be a list of "
+            '{"line": number, "column": number, "tag": string}',
+        )
 
 
 def _json_entries(data: object, problems: _Problems) -> tuple[str, list[LinkMapEntry]]:

@@ -106,11 +106,16 @@ def set_params(
     replace: Iterable[str] = (),
     masked: str | None = None,
     default_separator: str = "&amp;",
+    quote: str = '"',
 ) -> str:
     """`raw` with every `wanted` parameter present: missing ones appended before the fragment,
     and those named in `replace` given the wanted value in place. Others are left as written.
-    Wanted names and values must be URL- and HTML-safe (`[a-z0-9._-]`)."""
+    Wanted names and values are validated upstream (`[a-z0-9._-]`, link IDs, or one template
+    expression); as a defence in depth, the attribute's `quote` character in them is written
+    as an entity, so nothing spliced can end the attribute value."""
     shape = layout(raw, masked, default_separator)
+    entity = _QUOTE_ENTITIES.get(quote, "&quot;")
+    wanted = [(n.replace(quote, entity), v.replace(quote, entity)) for n, v in wanted]
     replace = set(replace)
     present = {p.name: p for p in reversed(shape.params)}  # the first of repeated names wins
     splices: list[tuple[int, int, int, str]] = []  # start, order, end, text
@@ -119,7 +124,7 @@ def set_params(
         param = present.get(name)
         if param is None:
             missing.append((name, value))
-        elif name in replace and param.value != value:
+        elif name in replace and param.value != html.unescape(value):
             if param.value_start == param.end and raw[param.start : param.end].find("=") < 0:
                 splices.append((param.end, 0, param.end, f"={value}"))
             else:
@@ -143,6 +148,9 @@ def set_params(
     for start, _, end, text in sorted(splices, reverse=True):
         out = out[:start] + text + out[end:]
     return out
+
+
+_QUOTE_ENTITIES = {'"': "&quot;", "'": "&#39;"}
 
 
 def _ends_with_separator(query: str) -> bool:
