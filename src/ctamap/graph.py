@@ -1,5 +1,5 @@
-"""The template graph of one run: which HTML template has which text twin, and (below) which
-layouts and partials each template uses. Built once per run from the templates read, so every
+"""The template graph of one run: which HTML template has which text twin, and which layouts
+and partials each template uses. Built once per run from the templates read, so every
 cross-file question is a dictionary look-up, never a scan of the other files.
 
 Twins pair by name (`x.html`/`x.txt`, `x.html.j2`/`x.txt.j2`, `x-body-html.html`/
@@ -11,12 +11,17 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from ctamap.config import Config
+from ctamap.source import FILLER, SpanKind
 from ctamap.walk import TemplateFile, display, is_text_name
+
+if TYPE_CHECKING:
+    from ctamap.classify import Classifier, Template
 
 # -- Text twins --------------------------------------------------------------------------------
 
@@ -174,4 +179,288 @@ class Twins:
         return TemplateFile(path, display(path), path.name, True)
 
 
-__all__ = ["PairRule", "Twins", "pair_key", "pair_rules"]
+# -- Layouts and partials ------------------------------------------------------------------------
+
+# `{% extends "base.html" %}`, `{% include 'footer.html' with x %}`, Liquid `{% layout 'theme' %}`,
+# `{% render 'card' %}`, Jekyll `{% include footer.html %}`: the tag name, then its argument.
+_STATEMENT = re.compile(
+    r"\{%-?\s*(extends|include|layout|render|include_relative)\s+(.*?)\s*-?%\}\Z", re.S
+)
+# Handlebars/Mustache partials: `{{> footer}}`, `{{> "layouts/main" }}`, `{{#> layout}}…`.
+_PARTIAL = re.compile(r"\{\{~?\s*#?>\s*(.*?)\s*~?\}\}\Z", re.S)
+_QUOTED = re.compile(r"""\A(?:\[\s*)?(["'])(.+?)\1""")
+# Jekyll's unquoted `{% include footer.html %}` in a file read as Jinja: a name ending in a
+# template extension is a file, anything else unquoted is a variable.
+_BARE_FILE = re.compile(r"\A([\w./-]+\.(?:html?|liquid|j2|jinja2?|mjml|hbs|txt))(?=\s|\Z)")
+_BARE_NAME = re.compile(r"\A([\w./-]+)(?=\s|\Z)")
+_MJ_INCLUDE = re.compile(r"<mj-include\b([^>]*)>", re.I)
+_ATTRIBUTE = re.compile(r"""\b([\w-]+)\s*=\s*(["'])(.*?)\2""", re.S)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+# What a reference makes the target: the page frame an email is poured into, or a piece of it.
+ReferenceKind = Literal["extends", "include", "layout", "render", "partial", "mj-include"]
+_KIND_OF_TAG: dict[str, ReferenceKind] = {
+    "extends": "extends",
+    "include": "include",
+    "include_relative": "include",
+    "layout": "layout",
+    "render": "render",
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One place where a template pulls in another: `{% extends "base.html" %}` on line 1."""
+
+    kind: ReferenceKind
+    name: str  # as written: "base.html", "footer", "./header.mjml"
+    line: int  # 1-based
+    relative: bool  # resolved from the including file's folder (MJML, Django `./x`, Jekyll
+    #                 include_relative), else from the template roots
+
+
+def references(template: Template) -> tuple[Reference, ...]:
+    """Every literal layout or partial name `template` uses, in document order. A name that is
+    an expression (`{% extends layout_name %}`, `{{> (lookup . 'x') }}`) cannot be followed."""
+    source = template.scan.source
+    found: list[tuple[int, Reference]] = []
+    for span in source.spans:
+        if span.kind is SpanKind.COMMENT:
+            continue
+        tag = source.text[span.start : span.end]
+        if tag.startswith("{%"):
+            statement = _STATEMENT.match(tag)
+            if statement is None:
+                continue
+            word, argument = statement.groups()
+            name = _literal_name(argument, bare=source.syntax == "liquid")
+            if name is None or (word == "layout" and name == "none"):
+                continue
+            relative = word == "include_relative" or name.startswith(("./", "../"))
+            ref = Reference(_KIND_OF_TAG[word], name, source.position(span.start)[0], relative)
+            found.append((span.start, ref))
+        elif tag.startswith("{{"):
+            partial = _PARTIAL.match(tag)
+            if partial is None:
+                continue
+            name = _literal_name(partial.group(1), bare=True)
+            if name is not None:
+                ref = Reference("partial", name, source.position(span.start)[0], False)
+                found.append((span.start, ref))
+    if "<mj-include" in source.masked:
+        comments = [(m.start(), m.end()) for m in _HTML_COMMENT.finditer(source.masked)]
+        for include in _MJ_INCLUDE.finditer(source.masked):
+            if any(a <= include.start() < b for a, b in comments):
+                continue
+            attributes = {k.lower(): v for k, _, v in _ATTRIBUTE.findall(include.group(1))}
+            path = attributes.get("path", "")
+            if not path or FILLER in path or attributes.get("type", "mjml") == "css":
+                continue
+            ref = Reference("mj-include", path, source.position(include.start())[0], True)
+            found.append((include.start(), ref))
+    return tuple(ref for _, ref in sorted(found, key=lambda item: item[0]))
+
+
+def _literal_name(argument: str, *, bare: bool) -> str | None:
+    quoted = _QUOTED.match(argument)
+    if quoted:
+        return quoted.group(2)
+    if bare:  # Liquid/Jekyll and Handlebars write names without quotes
+        plain = _BARE_NAME.match(argument)
+        return plain.group(1) if plain else None
+    plain = _BARE_FILE.match(argument)
+    return plain.group(1) if plain else None
+
+
+# Where each engine looks a name up, below a template root: (folders, extensions tried when the
+# name has none). Jinja and Django take names as written from the loader's folder; Shopify
+# Liquid reads `layout/x.liquid` and `snippets/x.liquid`, Jekyll `_layouts/` and `_includes/`,
+# LiquidJS adds `.liquid`; Handlebars partials are registered by file name, usually from a
+# `partials/` folder; MJML resolves from the including file and adds `.mjml`.
+_LOOKUP: dict[ReferenceKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "extends": (("",), ()),
+    "include": (("", "snippets/", "_includes/", "includes/", "partials/"), (".liquid", ".html")),
+    "layout": (("layout/", "layouts/", "_layouts/", ""), (".liquid", ".html")),
+    "render": (("snippets/", "", "partials/"), (".liquid",)),
+    "partial": (
+        ("", "partials/", "_partials/", "layouts/"),
+        (".hbs", ".handlebars", ".mustache", ".html"),
+    ),
+    "mj-include": (("",), (".mjml",)),
+}
+
+
+def candidates(ref: Reference, folder: Path, roots: tuple[Path, ...]) -> list[Path]:
+    """The paths `ref` may name, in the order the engine would try them."""
+    folders, extensions = _LOOKUP[ref.kind]
+    bases = (folder,) if ref.relative else roots
+    has_extension = "." in ref.name.rsplit("/", 1)[-1]
+    names = [ref.name] if has_extension else [ref.name, *(ref.name + e for e in extensions)]
+    return [base / sub / name for base in bases for sub in folders for name in names]
+
+
+def template_roots(folder: Path, root: Path) -> tuple[Path, ...]:
+    """Where a template in `folder` may be named from: `folder`, then each folder above it up
+    to the config's folder (a Jinja loader root is one of them: `templates/`, `emails/`)."""
+    roots = [folder]
+    for parent in folder.parents:
+        if not parent.is_relative_to(root):
+            break
+        roots.append(parent)
+    return tuple(roots)
+
+
+class TemplateGraph:
+    """Who uses whom among the run's templates: extends/include/layout/render/partials/
+    mj-include, resolved to files. A used file that the run did not name is read from disk
+    (pre-commit names only changed files; `inventory --by-email` shows the whole email)."""
+
+    def __init__(
+        self,
+        templates: Iterable[tuple[TemplateFile, Template]],
+        config: Config,
+        load: Callable[[TemplateFile], Template | None],
+    ) -> None:
+        self.config = config
+        self._root = config.root.resolve()
+        self._load = load
+        self._files: dict[Path, TemplateFile] = {}
+        self._templates: dict[Path, Template | None] = {}
+        self._in_run: list[Path] = []
+        for file, template in templates:
+            self._files[file.path] = file
+            self._templates[file.path] = template
+            self._in_run.append(file.path)
+        self._uses: dict[Path, tuple[tuple[Reference, Path], ...]] = {}
+        self._used_by: dict[Path, list[Path]] = {}
+        self._exists: dict[Path, bool] = {}
+        pending = list(self._in_run)
+        while pending:  # the run's files, then what they use, each once
+            path = pending.pop()
+            if path in self._uses:
+                continue
+            edges = tuple(self._resolve(path))
+            self._uses[path] = edges
+            for _, target in edges:
+                self._used_by.setdefault(target, []).append(path)
+                if target not in self._uses:
+                    pending.append(target)
+
+    @classmethod
+    def of(
+        cls,
+        templates: Iterable[tuple[TemplateFile, Template]],
+        config: Config,
+        classifier: Classifier | None = None,
+    ) -> TemplateGraph:
+        """The graph of `templates`, reading used files the run did not name with the same
+        pipeline (an unreadable one is left out: it is reported when it is itself read)."""
+        from ctamap.classify import Classifier
+        from ctamap.errors import InputError
+        from ctamap.pipeline import load_one
+
+        reader = classifier or Classifier(config)
+
+        def load(file: TemplateFile) -> Template | None:
+            try:
+                return load_one(file, reader)
+            except InputError:
+                return None
+
+        return cls(templates, config, load)
+
+    def _resolve(self, path: Path) -> Iterable[tuple[Reference, Path]]:
+        template = self._template(path)
+        if template is None or template.is_text:
+            return
+        folder = path.parent
+        roots = template_roots(folder, self._root)
+        for ref in references(template):
+            for candidate in candidates(ref, folder, roots):
+                if self._is_file(candidate):
+                    target = candidate.resolve()
+                    if target != path:
+                        yield ref, target
+                    break
+
+    def _is_file(self, path: Path) -> bool:
+        if path in self._files:
+            return True
+        if path not in self._exists:
+            self._exists[path] = path.is_file()
+        return self._exists[path]
+
+    def _template(self, path: Path) -> Template | None:
+        if path not in self._templates:
+            file = self.file(path)
+            self._templates[path] = self._load(file)
+        return self._templates[path]
+
+    def file(self, path: Path) -> TemplateFile:
+        """The run's record for `path`, or one made for a file read from disk."""
+        if path not in self._files:
+            text = is_text_name(path.name, self.config)
+            self._files[path] = TemplateFile(path, display(path), path.name, text)
+        return self._files[path]
+
+    def template(self, file: TemplateFile) -> Template | None:
+        """The scanned template of `file` (None when it could not be read)."""
+        return self._template(file.path)
+
+    def references(self, file: TemplateFile) -> tuple[tuple[Reference, TemplateFile], ...]:
+        """What `file` uses directly, resolved, in document order."""
+        return tuple((ref, self.file(target)) for ref, target in self._uses.get(file.path, ()))
+
+    def is_layout(self, file: TemplateFile) -> bool:
+        """Another template extends or includes `file`: it is a layout or a partial."""
+        return bool(self._used_by.get(file.path))
+
+    def uses(self, file: TemplateFile) -> tuple[TemplateFile, ...]:
+        """Every layout and partial `file` uses, transitively, each once, in document order
+        (a layout's own partials right after it); a cycle is followed once."""
+        seen: dict[Path, None] = {}
+
+        def visit(path: Path) -> None:
+            for _, target in self._uses.get(path, ()):
+                if target not in seen and target != file.path:
+                    seen[target] = None
+                    visit(target)
+
+        visit(file.path)
+        return tuple(self.file(path) for path in seen)
+
+    def emails_using(self, file: TemplateFile) -> tuple[TemplateFile, ...]:
+        """The emails (templates of the run that no other template uses) that use `file`,
+        directly or through other layouts, sorted as shown."""
+        seen: set[Path] = set()
+        stack = list(self._used_by.get(file.path, ()))
+        while stack:
+            path = stack.pop()
+            if path in seen or path == file.path:
+                continue
+            seen.add(path)
+            stack.extend(self._used_by.get(path, ()))
+        emails = [self.file(p) for p in seen if not self._used_by.get(p) and p in self._run]
+        return tuple(sorted(emails, key=lambda f: f.display))
+
+    def emails(self) -> tuple[TemplateFile, ...]:
+        """The run's templates that no other template uses, as shown."""
+        found = [self.file(p) for p in self._in_run if not self._used_by.get(p)]
+        return tuple(sorted(found, key=lambda f: f.display))
+
+    @functools.cached_property
+    def _run(self) -> frozenset[Path]:
+        return frozenset(self._in_run)
+
+
+__all__ = [
+    "PairRule",
+    "Reference",
+    "TemplateGraph",
+    "Twins",
+    "candidates",
+    "pair_key",
+    "pair_rules",
+    "references",
+    "template_roots",
+]

@@ -341,8 +341,10 @@ def _liquid_spans(text: str) -> list[TemplateSpan]:
 
 
 _HBS_TAG = re.compile(r"\{\{!--.*?--\}\}|\{\{\{.*?\}\}\}|\{\{.*?\}\}", re.S)
-_HBS_OPEN = re.compile(r"\{\{~?\s*[#^]\s*([\w.-]+)")
-_HBS_CLOSE = re.compile(r"\{\{~?\s*/\s*([\w.-]+)")
+# Blocks, partial blocks (`{{#> layouts/frame}}`, closed by `{{/layouts/frame}}`) and inline
+# partials (`{{#*inline "x"}}`, closed by `{{/inline}}`).
+_HBS_OPEN = re.compile(r"\{\{~?\s*[#^]\s*[>*]?\s*([\w./@-]+)")
+_HBS_CLOSE = re.compile(r"\{\{~?\s*/\s*([\w./@-]+)")
 
 
 def _handlebars_spans(text: str) -> list[TemplateSpan]:

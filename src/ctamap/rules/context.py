@@ -16,7 +16,7 @@ from pathlib import Path
 from ctamap.classify import Classifier, Cta, Template
 from ctamap.config import Config
 from ctamap.errors import InputError
-from ctamap.graph import Twins
+from ctamap.graph import TemplateGraph, Twins
 from ctamap.instrument import TemplatePlan
 from ctamap.linkmap import LinkMap
 from ctamap.rules.base import Edit, Hit
@@ -97,6 +97,11 @@ class Project:
     def twins(self) -> Twins:
         """HTML <-> text pairs of this run (and of text versions found beside them)."""
         return Twins(self.config, [file for file, _ in self.templates])
+
+    @cached_property
+    def graph(self) -> TemplateGraph:
+        """Layouts and partials: who extends or includes whom (read once per run)."""
+        return TemplateGraph.of(self.templates, self.config, self.classifier)
 
     @cached_property
     def mapped_ids(self) -> Mapping[str, str]:

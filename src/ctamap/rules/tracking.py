@@ -323,3 +323,94 @@ def too_many_ctas(ctx: Context) -> Iterator[Hit]:
             cta.link,
             f"{describe(cta)} is CTA {limit + 1} of {len(counted)}, over max_ctas = {limit}",
         )
+
+
+# Where a value is a template expression, it is filled in at send time: not ours to judge.
+_TEMPLATE_MARKS = ("{{", "{%", "*|", "%%", "[[", "<%", "${")
+_NAMED_EMAILS = 5
+
+
+def _written_campaign(ctx: Context, cta: Cta) -> str | None:
+    """The `utm_campaign` the link carries once instrumented: what `instrument` would write
+    (its edit), else what the href has; None when it has none."""
+    plan = ctx.plan
+    href = cta.link.href
+    if plan is not None and href is not None:
+        for edit in plan.edits:
+            if edit.start == href.value_start:
+                written = dict(params_of(html.unescape(edit.replacement.strip("\"'"))))
+                return written.get("utm_campaign")
+    return dict(params_of(cta.url)).get("utm_campaign")
+
+
+def _override_glob(ctx: Context) -> str:
+    """The `[[utm.override]] paths` glob naming this layout's folder, from the config root."""
+    try:
+        relative = ctx.file.path.relative_to(ctx.config.root.resolve()).as_posix()
+    except ValueError:
+        return ctx.file.path.name
+    folder, _, name = relative.rpartition("/")
+    return f"{folder}/*" if folder else name
+
+
+@rule("T007", "layout-static-campaign", Severity.WARNING)
+def layout_static_campaign(ctx: Context) -> Iterator[Hit]:
+    """A tracked link in a layout or partial with a static `utm_campaign` shared by every email
+    that uses it.
+
+    ## What it does
+    Builds the template graph of the run (`{% extends %}` / `{% include %}`, Liquid
+    `{% layout %}` / `{% render %}` / `{% include %}`, Handlebars `{{> partial}}`, MJML
+    `<mj-include>`) and, in every template that other templates extend or include, flags each
+    tracked link whose `utm_campaign` — as written, or as `ctamap instrument` would write it —
+    is a fixed value rather than a template expression filled in at send time. The message
+    names the emails that use the layout.
+
+    ## Why it matters
+    A layout's links (logo, footer, "view in browser") are sent inside every email built on it.
+    With `utm_campaign=base` (the layout's own slug) web analytics credits every such click of
+    every email to a campaign called "base", and the emails' own campaigns look smaller than
+    they are.
+
+    ## Example
+    `layouts/base.html`, extended by `welcome.html` and `receipt.html`:
+    ```html
+    <a href="https://www.example.com/?utm_medium=email&amp;utm_campaign=base&amp;cta_id=base.home">Home</a>
+    ```
+
+    ## Fix
+    Give layouts a send-time campaign that each email (or the sending code) sets, then run
+    `ctamap instrument`:
+    ```toml
+    [[utm.override]]
+    paths = ["layouts/*"]
+    campaign = "{{ utm_campaign }}"
+    ```
+    ```html
+    <a href="https://www.example.com/?utm_campaign={{ utm_campaign }}&amp;cta_id=base.home">Home</a>
+    ```
+    """
+    if ctx.template.is_text:
+        return
+    graph = ctx.project.graph
+    if not graph.is_layout(ctx.file):
+        return
+    emails = graph.emails_using(ctx.file)
+    if not emails:
+        return
+    shown = ", ".join(f.display for f in emails[:_NAMED_EMAILS])
+    if len(emails) > _NAMED_EMAILS:
+        shown += f" and {len(emails) - _NAMED_EMAILS} more"
+    fix = f'[[utm.override]] paths = ["{_override_glob(ctx)}"] campaign = "{{{{ utm_campaign }}}}"'
+    for cta in ctx.ctas():
+        if not cta.tracked:
+            continue
+        campaign = _written_campaign(ctx, cta)
+        if not campaign or any(mark in campaign for mark in _TEMPLATE_MARKS):
+            continue
+        yield ctx.at(
+            cta.link,
+            f"tracked link {describe(cta)} in layout `{ctx.file.display}` carries static "
+            f"campaign `{campaign}` for {len(emails)} templates that use it: {shown}; "
+            f"make it a send-time value: {fix}",
+        )
