@@ -55,6 +55,22 @@ def _say_error(error: CtamapError) -> None:
         _say(f"ctamap: error: {line}")
 
 
+# What a shell reports for a command ended by SIGPIPE (128 + 13): the reader left early.
+EXIT_BROKEN_PIPE = 141
+
+
+def _stdout_gone() -> None:
+    """The reader of stdout left (`ctamap … | head`): send what is still buffered nowhere, so
+    that the interpreter's last flush at exit cannot fail a second time and print about it."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout to redirect: nothing will flush it either
+        pass
+
+
 def handles_errors(command: F) -> F:
     """Print user errors as one line and exit 2; a traceback only with --debug."""
 
@@ -67,6 +83,9 @@ def handles_errors(command: F) -> F:
             raise typer.Exit(EXIT_ERROR) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            _stdout_gone()
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
         except Exception as error:  # a bug: say so, keep the exit code contract
             if _DEBUG:
                 traceback.print_exc()
@@ -338,7 +357,26 @@ def rules(
 
 
 def main() -> None:
-    app()
+    """The `ctamap` command. Output cut short by its reader ends quietly with 141, wherever
+    the write failed: in a command, in Typer's own help or version output, or at the final
+    flush of what was still buffered."""
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code
+    else:  # pragma: no cover - Typer's standalone mode always exits
+        code = EXIT_OK
+    # Typer answers a broken pipe in its own output (help, --version) by wrapping stdout and
+    # exiting 1; the reader leaving early is not a failure of ours.
+    if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        code = EXIT_BROKEN_PIPE
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = EXIT_BROKEN_PIPE
+    if code == EXIT_BROKEN_PIPE:
+        _stdout_gone()
+    sys.exit(code)
 
 
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
