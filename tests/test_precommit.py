@@ -90,7 +90,7 @@ def _repo(tmp_path: Path, hooks: HookSource, files: dict[str, str]) -> Path:
     _git(repo, "init", "-q")
     (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n- repo: {hooks.repo}\n  rev: {hooks.rev}\n  hooks:\n"
-        "  - id: ctamap-audit\n  - id: ctamap-instrument\n",
+        "  - id: ctamap-instrument\n  - id: ctamap-audit\n",
         encoding="utf-8",
     )
     for name, text in files.items():
@@ -144,3 +144,84 @@ def test_instrument_hook_fixes_then_passes(tmp_path: Path, hooks: HookSource) ->
     # The fixed point, through the hooks: what instrument wrote, audit accepts.
     audited = _hook(repo, hooks, "ctamap-audit")
     assert audited.returncode == 0, audited.stdout + audited.stderr
+
+
+def _commit_env(hooks: HookSource) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env["PRE_COMMIT_HOME"] = str(hooks.home)
+    return env
+
+
+def _staged_hooks(repo: Path, hooks: HookSource) -> subprocess.CompletedProcess[str]:
+    """What `git commit` runs: every hook of the config, over the staged files only."""
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--color", "never"],
+        cwd=repo,
+        env=_commit_env(hooks),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def _instrumented_repo(tmp_path: Path, hooks: HookSource) -> Path:
+    repo = _repo(
+        tmp_path,
+        hooks,
+        {
+            "welcome.html": TRACKABLE,
+            "welcome.txt": TRACKABLE_TEXT,
+            "ctamap.toml": 'first_party_domains = ["example.com"]\n',
+        },
+    )
+    first = _hook(repo, hooks, "ctamap-instrument")
+    assert first.returncode == 1, first.stdout + first.stderr
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "--no-verify", "-m", "instrumented")
+    return repo
+
+
+def test_a_copy_edit_commit_passes_both_hooks_in_one_go(tmp_path: Path, hooks: HookSource) -> None:
+    repo = _instrumented_repo(tmp_path, hooks)
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"],
+        cwd=repo,
+        env=_commit_env(hooks),
+        check=True,
+        capture_output=True,
+    )
+    html = (repo / "welcome.html").read_text(encoding="utf-8")
+    edited = html.replace("<body>\n", "<body>\n  <p>A new paragraph without a link.</p>\n", 1)
+    assert edited != html
+    (repo / "welcome.html").write_text(edited, encoding="utf-8")
+    _git(repo, "add", "welcome.html")
+    commit = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-m", "copy"],
+        cwd=repo,
+        env=_commit_env(hooks),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    hooks_said = commit.stdout + commit.stderr  # git shows the hook's output on stderr
+    assert "ctamap instrument" in hooks_said and "ctamap audit" in hooks_said, hooks_said
+    assert "Failed" not in hooks_said, hooks_said
+    assert _git(repo, "status", "--porcelain") == ""  # nothing left for a second commit
+
+
+def test_a_config_only_change_runs_the_hooks_over_every_template(
+    tmp_path: Path, hooks: HookSource
+) -> None:
+    repo = _instrumented_repo(tmp_path, hooks)
+    config = repo / "ctamap.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '[pixel]\nurl = "https://t.example.com/o.gif"\n',
+        encoding="utf-8",
+    )
+    _git(repo, "add", "ctamap.toml")
+    run = _staged_hooks(repo, hooks)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "no files to check" not in run.stdout, run.stdout
+    # The new pixel policy reached the template no staged change named.
+    assert "t.example.com/o.gif" in (repo / "welcome.html").read_text(encoding="utf-8")

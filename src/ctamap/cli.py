@@ -17,6 +17,7 @@ from ctamap.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CtamapError
 
 if TYPE_CHECKING:  # the config module is imported by the commands that need it
     from ctamap.config import Config, ConfigGroup
+    from ctamap.workspace import Workspace
 
 app = typer.Typer(
     name="ctamap",
@@ -141,6 +142,13 @@ def _report_errors(errors: tuple[CtamapError, ...]) -> int:
     return EXIT_ERROR if errors else EXIT_OK
 
 
+def _opened(workspace: Workspace, by_email: bool) -> Workspace:
+    """The workspace to list; per email, with the layouts and partials it uses planned too."""
+    from ctamap.inventory import with_layouts
+
+    return with_layouts(workspace) if by_email else workspace
+
+
 @app.command()
 @handles_errors
 def inventory(
@@ -151,9 +159,16 @@ def inventory(
     config: ConfigOpt = None,
     map_path: MapOpt = None,
     campaign: CampaignOpt = "",
+    by_email: Annotated[
+        bool,
+        typer.Option(
+            "--by-email",
+            help="Each email's composed links: its own plus its layouts' and partials'.",
+        ),
+    ] = False,
 ) -> None:
     """List every link: template, line, ID, kind, role, text, destination, tracked."""
-    from ctamap.inventory import FORMATS
+    from ctamap.inventory import BY_EMAIL, FORMATS
     from ctamap.workspace import open_workspace
 
     if fmt not in FORMATS:
@@ -162,11 +177,16 @@ def inventory(
 
     workspace = combined(
         [
-            open_workspace(list(group.paths), group.config, map_path=map_path, campaign=campaign)
+            _opened(
+                open_workspace(
+                    list(group.paths), group.config, map_path=map_path, campaign=campaign
+                ),
+                by_email,
+            )
             for group in _groups(paths, config)
         ]
     )
-    sys.stdout.write(FORMATS[fmt](workspace))
+    sys.stdout.write((BY_EMAIL if by_email else FORMATS)[fmt](workspace))
     raise typer.Exit(_report_errors(workspace.errors))
 
 

@@ -7,7 +7,7 @@ import json
 import shutil
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ctamap.classify import Cta
@@ -87,3 +87,107 @@ def _table(workspace: Workspace) -> str:
 
 
 FORMATS: dict[str, Callable[[Workspace], str]] = {"table": _table, "json": _json, "csv": _csv}
+
+
+# -- Per email: what a recipient gets ------------------------------------------------------------
+
+
+def with_layouts(workspace: Workspace) -> Workspace:
+    """`workspace` with the layouts and partials its templates use planned too (read from disk
+    when the PATHs did not name them), so their links show with their IDs."""
+    from ctamap.graph import TemplateGraph
+    from ctamap.workspace import load_workspace
+
+    graph = TemplateGraph.of(
+        [(f, p.template) for f, p in zip(workspace.files, workspace.plans, strict=True)],
+        workspace.config,
+    )
+    named = {f.path for f in workspace.files}
+    extra = {u.path: u for f in workspace.files for u in graph.uses(f) if u.path not in named}
+    if not extra:
+        return workspace
+    files = sorted([*workspace.files, *extra.values()], key=lambda f: f.display)
+    more = load_workspace(files, workspace.config, map_path=workspace.map_path)
+    return replace(more, errors=(*workspace.errors, *more.errors))
+
+
+@dataclass(frozen=True)
+class EmailRow:
+    """One link a recipient of `email` gets, and the template it is written in."""
+
+    email: str
+    row: Row  # row.template: the email itself, or the layout/partial the link comes from
+
+
+def email_rows(workspace: Workspace) -> list[EmailRow]:
+    """Each email's composed links: its own, then those of each layout and partial it uses
+    (transitively, in the order it uses them). Layouts and partials are not listed as emails."""
+    from ctamap.graph import TemplateGraph
+
+    pairs = list(zip(workspace.files, workspace.plans, strict=True))
+    graph = TemplateGraph.of([(f, p.template) for f, p in pairs], workspace.config)
+    by_path: dict[Any, list[Row]] = {}
+    for file, plan in pairs:
+        by_path[file.path] = [
+            Row(file.display, o.line, o.column, e.id, e.kind, e.role, e.text, e.url, e.tracked)
+            for e, cta in zip(plan.entries, plan.template.ctas, strict=True)
+            for o in cta.occurrences
+        ]
+    found: list[EmailRow] = []
+    for email in graph.emails():
+        for source in (email, *graph.uses(email)):
+            found.extend(EmailRow(email.display, r) for r in by_path.get(source.path, []))
+    return found
+
+
+_EMAIL_COLUMNS = ["email", "from", "line", "column", "id", "kind", "role", "text", "url", "tracked"]
+
+
+def _cells(e: EmailRow) -> list[Any]:
+    r = e.row
+    return [e.email, r.template, r.line, r.column, r.id, r.kind, r.role, r.text, r.url, r.tracked]
+
+
+def _json_by_email(workspace: Workspace) -> str:
+    emails: dict[str, list[dict[str, Any]]] = {}
+    for e in email_rows(workspace):
+        record = dict(zip(_EMAIL_COLUMNS[1:], _cells(e)[1:], strict=True))
+        emails.setdefault(e.email, []).append(record)
+    listed = [{"email": name, "links": links} for name, links in emails.items()]
+    return json.dumps({"schema": SCHEMA, "emails": listed}, indent=2, ensure_ascii=False) + "\n"
+
+
+def _csv_by_email(workspace: Workspace) -> str:
+    out = io.StringIO()
+    writer = csv_writer(out)
+    writer.writerow(_EMAIL_COLUMNS)
+    for e in email_rows(workspace):
+        writer.writerow([spreadsheet_safe(str(c)) for c in _cells(e)])
+    return out.getvalue()
+
+
+def _table_by_email(workspace: Workspace) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    found = email_rows(workspace)
+    table = Table(title=f"{len(found)} links by email", title_justify="left")
+    for name in ("email", "from", "line:col", "id", "kind", "role", "text", "url", "tracked"):
+        table.add_column(name, overflow="fold")
+    for e in found:
+        r = e.row
+        table.add_row(
+            e.email, "" if r.template == e.email else r.template, f"{r.line}:{r.column}", r.id,
+            r.kind, r.role, r.text, r.url, "yes" if r.tracked else "no",
+        )  # fmt: skip
+    width = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 200
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(table)
+    return console.export_text(styles=False)
+
+
+BY_EMAIL: dict[str, Callable[[Workspace], str]] = {
+    "table": _table_by_email,
+    "json": _json_by_email,
+    "csv": _csv_by_email,
+}

@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ctamap.config import Config
+from ctamap.config import CONFIG_NAMES, Config
 from ctamap.errors import InputError
 
 STDIN = Path("-")  # `-` as a PATH: one HTML template read from standard input
@@ -91,6 +91,10 @@ def collect(paths: list[Path], config: Config) -> list[TemplateFile]:
         if given == STDIN:
             result[STDIN] = TemplateFile(STDIN, "-", "stdin.html", is_text=False)
             continue
+        if given.is_file() and given.name in CONFIG_NAMES:
+            # A config file among the PATHs (the hooks pass one when only the config changed):
+            # its whole template set is affected, so it stands for its folder.
+            given = given.parent
         if given.is_file():
             candidates = [(given.resolve(), given.name)]
         elif given.is_dir():
