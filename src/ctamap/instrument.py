@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ctamap.classify import Cta, Template
 from ctamap.config import Config, check_utm_value
+from ctamap.edits import Edit, apply_edits  # the splice primitive rules share
 from ctamap.errors import CtamapError
 from ctamap.ids import assign, base_url
 from ctamap.linkmap import LinkMap, LinkMapEntry
@@ -26,29 +27,6 @@ from ctamap.urls import set_params
 
 _NEEDS_QUOTES = re.compile(r"[\s\"'=<>`&]")
 _BARE_AMP = re.compile(r"&(?!(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#x[0-9a-fA-F]+);)")
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Replace `text[start:end]` with `replacement`."""
-
-    start: int
-    end: int
-    replacement: str
-
-
-def apply_edits(text: str, edits: Sequence[Edit]) -> str:
-    """Splice non-overlapping edits into `text` in one pass."""
-    parts: list[str] = []
-    cursor = 0
-    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        if edit.start < cursor:
-            raise ValueError(f"overlapping edits at offset {edit.start}")
-        parts.append(text[cursor : edit.start])
-        parts.append(edit.replacement)
-        cursor = edit.end
-    parts.append(text[cursor:])
-    return "".join(parts)
 
 
 def managed_params(config: Config) -> frozenset[str]:

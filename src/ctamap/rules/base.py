@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 # Fixes are the same `Edit` records `instrument` applies, spliced by the same function.
-from ctamap.instrument import Edit, apply_edits
+from ctamap.edits import Edit, apply_edits
 
 if TYPE_CHECKING:
     from ctamap.rules.context import Context

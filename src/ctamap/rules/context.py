@@ -12,17 +12,20 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ctamap.classify import Classifier, Cta, Template
 from ctamap.config import Config
 from ctamap.errors import InputError
 from ctamap.graph import TemplateGraph, Twins
-from ctamap.instrument import TemplatePlan
 from ctamap.linkmap import LinkMap
 from ctamap.rules.base import Edit, Hit
 from ctamap.scan import Link
 from ctamap.source import FILLER
 from ctamap.walk import TemplateFile
+
+if TYPE_CHECKING:  # plans are built by the workspace; rules only read them
+    from ctamap.instrument import TemplatePlan
 
 
 @dataclass(frozen=True)
