@@ -17,7 +17,9 @@ demo: $(STAMP)
 	$(BIN)/ctamap inventory fixtures/campaign --config fixtures/campaign/ctamap.toml
 	$(BIN)/ctamap instrument fixtures/campaign --config fixtures/campaign/ctamap.toml \
 		--out-dir build/demo --map build/demo/ctamap.linkmap.json --diff
-	@echo "instrumented copy and link map written under build/demo/"
+	$(BIN)/ctamap report --map build/demo/ctamap.linkmap.json fixtures/demo/sendgrid-events.jsonl \
+		--html build/demo/clickmap.html
+	@echo "instrumented copy, link map and click map (clickmap.html) written under build/demo/"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests

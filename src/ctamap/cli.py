@@ -17,6 +17,7 @@ from ctamap.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CtamapError
 
 if TYPE_CHECKING:  # the config module is imported by the commands that need it
     from ctamap.config import Config, ConfigGroup
+    from ctamap.report import Report, ReportOptions
     from ctamap.workspace import Workspace
 
 app = typer.Typer(
@@ -574,6 +575,34 @@ def report(
         str,
         typer.Option("--memory", help="Memory budget (e.g. 1GB, 512MB); beyond it, spill to disk."),
     ] = "1GB",
+    html_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Also write the click map: one self-contained HTML page, each email with its "
+            "links' figures on it.",
+        ),
+    ] = None,
+    sample_data: Annotated[
+        Path | None,
+        typer.Option(
+            "--sample-data",
+            help="JSON or TOML values for template variables in the click map (per template).",
+        ),
+    ] = None,
+    load_images: Annotated[
+        bool,
+        typer.Option(
+            "--load-images", help="Let the click map's viewer load the emails' remote images."
+        ),
+    ] = False,
+    templates_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--templates",
+            help="Folder the link map's template paths are relative to (default: the map's).",
+        ),
+    ] = None,
 ) -> None:
     """Join click/open/delivery logs from an email service back to the CTAs of the link map."""
     import re
@@ -621,11 +650,60 @@ def report(
         memory_limit=memory.strip(),
         show_recipients=show_recipients,
     )
-    result = run_report(options)
+    if html_file is not None and sample_data is not None and not sample_data.is_file():
+        raise typer.BadParameter(f"{sample_data}: no such file", param_hint="--sample-data")
+    if html_file is None:
+        result = run_report(options)
+    else:
+        from ctamap.report import run_reports
+        from ctamap.report.clickmap import VIEWS
+
+        reports = run_reports(options, (options.by, *VIEWS))
+        result = reports[0]
     for note in result.sources:
         _say(f"ctamap: {note.name}: read as {note.reader} ({note.rows:,} rows)")
     for line in result.errors:
         _say(f"ctamap: error: {line}")
     _write_quietly(lambda: RENDERERS[output](result, sys.stdout, csv_table=csv_table))
+    if html_file is not None:
+        _write_click_map(options, settings, reports, html_file, sample_data, load_images,
+                         templates_dir)  # fmt: skip
     if result.errors:
         raise typer.Exit(EXIT_ERROR)
+
+
+def _write_click_map(
+    options: ReportOptions,
+    settings: Config,
+    reports: list[Report],
+    html_file: Path,
+    sample_data: Path | None,
+    load_images: bool,
+    templates_dir: Path | None,
+) -> None:
+    """The click map of the report (and its per-template, day and part views) to `html_file`."""
+    from ctamap.instrument import write_atomic
+    from ctamap.report import load_link_maps
+    from ctamap.report.clickmap import ClickMapOptions, Views, build_click_map
+
+    bases = (
+        (templates_dir,)
+        if templates_dir is not None
+        else (*(m.resolve().parent for m in options.maps), settings.root, Path.cwd())
+    )
+    page = build_click_map(
+        Views(reports[0], *reports[1:]),
+        load_link_maps(options.maps),
+        settings,
+        ClickMapOptions(
+            template_bases=tuple(dict.fromkeys(bases)),
+            sample_data=sample_data,
+            load_images=load_images,
+            sources=(*(str(m) for m in options.maps), *options.logs),
+        ),
+    )
+    try:
+        write_atomic(html_file, page)
+    except OSError as error:
+        raise CtamapError(f"cannot write: {error.strerror}", path=str(html_file)) from None
+    _say(f"click map written to {html_file}")

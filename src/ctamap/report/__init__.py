@@ -20,7 +20,7 @@ from ctamap.report.model import (
     Summary,
     UnmatchedUrl,
 )
-from ctamap.report.pipeline import read_events, run_report
+from ctamap.report.pipeline import read_events, run_report, run_reports
 from ctamap.report.providers import FORMATS, PROVIDERS
 from ctamap.report.render import RENDERERS
 
@@ -41,4 +41,5 @@ __all__ = [
     "load_link_maps",
     "read_events",
     "run_report",
+    "run_reports",
 ]

@@ -6,8 +6,9 @@ cannot be read is named in `Report.errors` and the others are still counted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -153,12 +154,22 @@ def read_events(options: ReportOptions) -> list[Event]:
 
 def run_report(options: ReportOptions) -> Report:
     """Read, attribute, filter and aggregate: the whole `ctamap report`."""
+    return run_reports(options, (options.by,))[0]
+
+
+def run_reports(options: ReportOptions, views: Sequence[str | None]) -> list[Report]:
+    """One `Report` per `--by` value in `views`, from one read and attribution of the inputs
+    (the click map shows the user's report and its per-template, per-day, per-part views)."""
     entries = load_link_maps(options.maps)
     con = engine.connect(options.memory_limit)
     notes, errors = load_events(con, options)
     attribute.load_links(con, entries)
     con.execute(attribute.attribution_sql(options.link_id_param))
     big = options.progress and _count(con) >= PROGRESS_MIN_ROWS
-    engine.execute(con, filter.classify_sql(options), progress=big, label="attributing clicks")
-    report = aggregate(con, entries, options)
-    return report.with_inputs(notes, tuple(str(error) for error in errors))
+    inputs = tuple(str(error) for error in errors)
+    reports = []
+    for by in views:
+        view = replace(options, by=by)
+        engine.execute(con, filter.classify_sql(view), progress=big, label="attributing clicks")
+        reports.append(aggregate(con, entries, view).with_inputs(notes, inputs))
+    return reports
