@@ -259,6 +259,38 @@ def instrument(
     raise typer.Exit(status)
 
 
+linkmap_app = typer.Typer(
+    name="linkmap", help="Work with the link map (ctamap.linkmap.json).", no_args_is_help=True
+)
+app.add_typer(linkmap_app)
+
+
+@linkmap_app.command("merge")
+@handles_errors
+def linkmap_merge(
+    base: Annotated[Path, typer.Argument(help="The common ancestor's map (git's %O).")],
+    ours: Annotated[Path, typer.Argument(help="Our map, overwritten with the merge (%A).")],
+    theirs: Annotated[Path, typer.Argument(help="Their map (%B).")],
+) -> None:
+    """Merge two branches' link maps by link ID (a git merge driver; see docs/linkmap.md).
+
+    Exit 0 when merged cleanly, 1 when an ID was changed differently on both sides (ours is
+    kept; run `ctamap instrument` on the merged templates, then commit the map).
+    """
+    from ctamap.linkmap import merge_files
+
+    conflicts = merge_files(base, ours, theirs)
+    if conflicts:
+        shown = ", ".join(conflicts[:5]) + (
+            f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
+        )
+        _say(
+            f"ctamap: link map conflict in {ours}: {shown} changed differently on both sides; "
+            "kept ours: run `ctamap instrument` on the merged templates and commit the map"
+        )
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 @app.command("config")
 @handles_errors
 def show_config(

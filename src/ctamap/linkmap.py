@@ -591,3 +591,24 @@ def merge(base: LinkMap, ours: LinkMap, theirs: LinkMap) -> tuple[list[LinkMapEn
         if chosen is not None:
             merged.append(chosen)
     return merged, conflicts
+
+
+def merge_files(base: Path, ours: Path, theirs: Path) -> list[str]:
+    """`ctamap linkmap merge %O %A %B`, git's merge driver contract: the merge of the three
+    versions is written over `ours` (in its format), and the IDs in conflict are returned
+    (git then marks the map conflicted). An empty base is a map both branches added."""
+    from ctamap.instrument import write_atomic  # lazy: the driver needs nothing else of it
+
+    def version(path: Path) -> LinkMap:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"cannot read link map: {error.strerror}", path=str(path)) from None
+        except UnicodeDecodeError:
+            raise InputError("link map is not UTF-8 text", path=str(path)) from None
+        return loads(text, str(path)) if text.strip() else LinkMap()
+
+    mine = version(ours)
+    entries, conflicts = merge(version(base), mine, version(theirs))
+    write_atomic(ours, dumps(entries, mine.format or "json"))
+    return conflicts
