@@ -9,9 +9,7 @@ from __future__ import annotations
 import difflib
 import functools
 import html
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +17,9 @@ from pathlib import Path
 from ctamap.classify import Cta, Template
 from ctamap.config import Config, check_utm_value
 from ctamap.edits import Edit, apply_edits  # the splice primitive rules share
-from ctamap.errors import CtamapError
 from ctamap.ids import assign, base_url
 from ctamap.linkmap import LinkMap, LinkMapEntry
+from ctamap.safewrite import write_atomic as write_atomic  # re-exported: writes live there
 from ctamap.scan import Link
 from ctamap.urls import set_params
 
@@ -209,39 +207,3 @@ def unified_diff(path: str, before: str, after: str) -> str:
             tofile=f"b/{path}",
         )
     )
-
-
-@functools.lru_cache(maxsize=1)
-def _default_mode() -> int:
-    """What `open()` would give a new file: 0666 less the umask (read once; setting it back
-    at once is the only way to read it)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def write_atomic(path: Path, text: str | bytes, *, like: Path | None = None) -> bool:
-    """Write `text` (UTF-8, or bytes as given) if it differs from the file; True when written.
-    A temporary file in the same folder is fsynced and renamed over the original, whose
-    permission bits are kept (a new file takes those of `like`, else the umask's default),
-    so a crash never leaves a half-written template."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    try:
-        if path.read_bytes() == data:
-            return False
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = (like.stat().st_mode & 0o7777) if like is not None else _default_mode()
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)  # mkstemp makes 0600 files
-        os.replace(tmp, path)
-    except OSError as error:
-        Path(tmp).unlink(missing_ok=True)
-        raise CtamapError(f"cannot write: {error.strerror}", path=str(path)) from None
-    return True

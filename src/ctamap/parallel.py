@@ -35,7 +35,7 @@ from ctamap.workspace import (
     InstrumentResult,
     apply_plan,
     collect_all,
-    finish_map,
+    finish_map_reporting,
     instrument,
     load_workspace,
     map_location,
@@ -205,13 +205,13 @@ def _instrument_files(
     fresh = {
         key: list(o.entries) for key, o in zip(keys, outcomes, strict=True) if o.entries is not None
     }
-    map_changed, map_diff = finish_map(
+    map_changed, map_diff, map_error = finish_map_reporting(
         linkmap, fresh, location, map_format=map_format, check=check, with_diff=with_diff
     )
     return InstrumentResult(
         changed=tuple(o.changed_as for o in outcomes if o.changed_as),
         map_changed=map_changed,
         diff="".join(o.diff for o in outcomes) + map_diff,
-        errors=(*missing, *(o.error for o in outcomes if o.error is not None)),
+        errors=(*missing, *(o.error for o in outcomes if o.error is not None), *map_error),
         map_path=location,
     )

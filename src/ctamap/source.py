@@ -518,6 +518,16 @@ def from_text(text: str, path: str, *, syntax: str = "auto", is_text: bool = Fal
 
 
 def read(path: Path, display: str, *, syntax: str, is_text: bool, max_bytes: int) -> Source:
+    name = str(path)
+    if not name.isascii():
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes: the map and reports could not name it
+            raise InputError(
+                "file name is not valid UTF-8; rename the file "
+                "(e.g. `convmv -f latin1 -t utf8 --notest FILE`)",
+                path=display,
+            ) from None
     try:
         data = sys.stdin.buffer.read() if path == Path("-") else path.read_bytes()
     except OSError as error:

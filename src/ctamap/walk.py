@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ctamap.config import CONFIG_NAMES, Config
 from ctamap.errors import InputError
+from ctamap.safewrite import printable
 
 STDIN = Path("-")  # `-` as a PATH: one HTML template read from standard input
 
@@ -53,9 +54,9 @@ def display(path: Path, cwd: Path | None = None) -> str:
     """`path` relative to the current folder when below it (resolving at most once)."""
     resolved = path if path.is_absolute() and cwd is not None else path.resolve()
     try:
-        return resolved.relative_to(cwd or Path.cwd().resolve()).as_posix()
+        return printable(resolved.relative_to(cwd or Path.cwd().resolve()).as_posix())
     except ValueError:
-        return path.as_posix()
+        return printable(path.as_posix())
 
 
 def _git_files(folder: Path) -> list[str] | None:

@@ -240,6 +240,26 @@ def finish_map(
         return True, diff
 
 
+def finish_map_reporting(
+    linkmap: LinkMap,
+    fresh: dict[str, list[LinkMapEntry]],
+    map_path: Path,
+    *,
+    map_format: Format | None,
+    check: bool,
+    with_diff: bool,
+) -> tuple[bool, str, tuple[CtamapError, ...]]:
+    """`finish_map`, with a map that cannot be written (full disk, read-only folder) as one
+    more error: the templates already written are still listed."""
+    try:
+        changed, diff = finish_map(
+            linkmap, fresh, map_path, map_format=map_format, check=check, with_diff=with_diff
+        )
+    except CtamapError as error:
+        return False, "", (error,)
+    return changed, diff, ()
+
+
 def _format_of_name(path: Path) -> Format:
     return "csv" if path.suffix.lower() == ".csv" else "json"
 
@@ -263,10 +283,11 @@ def instrument(
             mirror_unchanged(file, out_dir)
     results = iter(write_each([a.write for a in applied if a.write is not None]))
     failed = {i: next(results) for i, a in enumerate(applied) if a.write is not None}
-    errors = [error for error in failed.values() if error is not None]
-    # A template that could not be written keeps its old map entries.
+    errors: list[CtamapError] = [error for error in failed.values() if error is not None]
+    # A template that could not be written is not listed, and keeps its old map entries.
+    written = [a for i, a in enumerate(applied) if failed.get(i) is None]
     fresh = {p.key: list(p.entries) for i, p in enumerate(workspace.plans) if failed.get(i) is None}
-    map_changed, map_diff = finish_map(
+    map_changed, map_diff, map_error = finish_map_reporting(
         workspace.linkmap,
         fresh,
         workspace.map_path,
@@ -275,10 +296,10 @@ def instrument(
         with_diff=with_diff,
     )
     return InstrumentResult(
-        changed=tuple(a.changed_as for a in applied if a.changed_as),
+        changed=tuple(a.changed_as for a in written if a.changed_as),
         map_changed=map_changed,
-        diff="".join(a.diff for a in applied) + map_diff,
-        errors=tuple(errors),
+        diff="".join(a.diff for a in written) + map_diff,
+        errors=(*errors, *map_error),
         stdout="".join(a.stdout for a in applied),
         map_path=workspace.map_path,
     )

@@ -149,7 +149,7 @@ def test_bad_link_map_exits_2(runner: CliRunner, tmp_path: Path, events_dir: Pat
         app, ["report", "--map", str(link_map), str(events_dir / "postmark.jsonl")]
     )
     assert result.exit_code == EXIT_ERROR
-    assert "entry #1 (id \"x\"): missing field(s) template" in result.stderr
+    assert 'entry #1 (id "x"): missing field(s) template' in result.stderr
 
 
 def test_stdin_and_since_until(runner: CliRunner, link_map: Path, events_dir: Path) -> None:

@@ -1,0 +1,162 @@
+"""Writing a user's file safely, and cleaning up after runs that were stopped.
+
+A write goes to a temporary file in the same folder, is fsynced and renamed over the original
+(whose permission bits are kept), so a crash never leaves a half-written template. Temporary
+files have a name ctamap recognises (`.welcome.html.ctamap-<pid>-<random>.tmp`): SIGTERM
+removes the ones in flight, and a later run removes the ones a killed run left behind. A
+symlink is never replaced: writing one is an error naming it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+
+from ctamap.errors import CtamapError
+
+_TEMP_MARK = ".ctamap-"
+# Ours: `.NAME.ctamap-PID-RANDOM.tmp`; before 0.2, `.NAME.RANDOM.tmp` (mkstemp's 8 characters).
+_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.ctamap-(?P<pid>\d+)-[a-z0-9_]{8}\.tmp")
+_LEGACY_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
+_LEGACY_AGE = 3600.0  # seconds: an old-style temp file this old belongs to no running write
+
+_IN_FLIGHT: set[str] = set()
+_IN_FLIGHT_LOCK = threading.Lock()
+
+
+def shown(path: Path) -> str:
+    """`path` as a user reads it: relative to the current folder when below it, with bytes
+    that are not UTF-8 written `\\xe9` (such a name cannot be printed or stored as it is)."""
+    try:
+        text = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        text = path.as_posix()
+    return printable(text)
+
+
+def printable(text: str) -> str:
+    """`text` with the undecodable bytes of a file name (surrogate escapes) as `\\xNN`."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+@functools.lru_cache(maxsize=1)
+def _default_mode() -> int:
+    """What `open()` would give a new file: 0666 less the umask (read once; setting it back
+    at once is the only way to read it)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomic(path: Path, text: str | bytes, *, like: Path | None = None) -> bool:
+    """Write `text` (UTF-8, or bytes as given) if it differs from the file; True when written.
+    A new file takes the permission bits of `like`, else the umask's default. Every failure
+    (read-only folder, full disk, a symlink in the way) is a `CtamapError` naming the file."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    tmp: str | None = None
+    try:
+        if path.is_symlink():
+            raise CtamapError(
+                "is a symlink: not replaced (instrument the file it points to)", path=shown(path)
+            )
+        try:
+            if path.read_bytes() == data:
+                return False
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = (like.stat().st_mode & 0o7777) if like is not None else _default_mode()
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{path.name}{_TEMP_MARK}{os.getpid()}-", suffix=".tmp", dir=path.parent
+        )
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT.add(tmp)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)  # mkstemp makes 0600 files
+        os.replace(tmp, path)
+    except OSError as error:
+        if tmp is not None:
+            with _IN_FLIGHT_LOCK:
+                _IN_FLIGHT.discard(tmp)
+            Path(tmp).unlink(missing_ok=True)
+        raise CtamapError(f"cannot write: {error.strerror or error}", path=shown(path)) from None
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT.discard(tmp)
+    return True
+
+
+def remove_in_flight() -> None:
+    """Delete the temporary files of writes that have not finished (on SIGTERM)."""
+    with _IN_FLIGHT_LOCK:
+        pending = list(_IN_FLIGHT)
+        _IN_FLIGHT.clear()
+    for tmp in pending:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    remove_in_flight()
+    # Die of the signal, as the caller expects (exit status 143 in a shell).
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def clean_up_on_sigterm() -> None:
+    """Install the SIGTERM handler (main thread only; worker processes inherit it on fork)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def is_temp_file(name: str) -> bool:
+    """A temporary file of ctamap's (never a template), by its name."""
+    return name.startswith(".") and name.endswith(".tmp") and _TEMP_NAME.fullmatch(name) is not None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def stale(folder: Path, name: str, templates: set[str]) -> bool:
+    """Whether `folder/name` is a temporary file a stopped ctamap run left behind: ours, of a
+    process that is gone; or old-style, next to the template it was for, and an hour old."""
+    if not (name.startswith(".") and name.endswith(".tmp")):
+        return False
+    if (ours := _TEMP_NAME.fullmatch(name)) is not None:
+        return not _alive(int(ours.group("pid")))
+    legacy = _LEGACY_TEMP_NAME.fullmatch(name)
+    if legacy is None or legacy.group("name") not in templates:
+        return False
+    try:
+        return time.time() - (folder / name).stat().st_mtime > _LEGACY_AGE
+    except OSError:
+        return False
+
+
+def remove_stale(folder: Path, names: list[str], templates: set[str]) -> None:
+    """Delete the stale temporary files among `names` (files of `folder`)."""
+    for name in names:
+        if stale(folder, name, templates):
+            with contextlib.suppress(OSError):  # someone else's, or gone: nothing to clean
+                (folder / name).unlink()
