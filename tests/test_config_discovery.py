@@ -140,7 +140,8 @@ def test_pyproject_errors_name_lines_of_the_tool_table(tmp_path: Path) -> None:
         load(start=tmp_path)
     shown = str(caught.value).splitlines()
     assert shown[0].endswith("pyproject.toml:5: link_id_param must be lowercase letters, "
-                             "digits or '_', got 'CTA'")  # fmt: skip
+                             "digits or '_' (or \"\" when utm.content carries {link_id}), "
+                             "got 'CTA'")  # fmt: skip
     assert ":8: utm.existing must be 'keep' or 'override'" in shown[1]
 
 

@@ -9,6 +9,8 @@ root (as ruff does), else the defaults. Unknown keys and bad values are `ConfigE
 from __future__ import annotations
 
 import difflib
+import fnmatch
+import functools
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -32,12 +34,25 @@ TEMPLATE_SYNTAXES = (
     "none",
 )
 _UTM_VALUE = re.compile(r"^[a-z0-9._-]+$")
+PLACEHOLDERS = ("template", "campaign", "link_id")
 _PLACEHOLDER = re.compile(r"\{(template|link_id|campaign)\}")
+_BRACED = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")  # `{x}`, not inside `{{ x }}`
+UTM_NAMES = ("source", "medium", "campaign", "content", "term")
+
+
+@dataclass(frozen=True)
+class UtmOverride:
+    """One `[[utm.override]]`: UTM values for the templates whose path matches a glob."""
+
+    paths: tuple[str, ...]  # globs over the template's path from the config's folder
+    values: Mapping[str, str]  # only the values it sets (source, medium, campaign …)
 
 
 @dataclass(frozen=True)
 class UtmPolicy:
-    """The `[utm]` table: values may use `{template}`, `{link_id}`, `{campaign}`."""
+    """The `[utm]` table. A value is house style with placeholders `{template}`, `{link_id}`,
+    `{campaign}`; or one template expression, written as is (`{{ utm_campaign }}`: the ESP
+    fills it at send time); or `""`, which leaves that parameter out."""
 
     source: str = "newsletter"
     medium: str = "email"
@@ -45,6 +60,15 @@ class UtmPolicy:
     content: str = "{link_id}"
     term: str = ""
     existing: str = "keep"  # "keep" author-set utm_* values, or "override" them
+    override: tuple[UtmOverride, ...] = ()  # in file order; a later match wins per value
+
+    def for_template(self, key: str) -> UtmPolicy:
+        """The policy for one template (`key`: its path from the config's folder)."""
+        values: dict[str, Any] = {}
+        for item in self.override:
+            if any(fnmatch.fnmatchcase(key, glob) for glob in item.paths):
+                values.update(item.values)
+        return replace(self, **values) if values else self
 
 
 @dataclass(frozen=True)
@@ -200,6 +224,8 @@ def _build(cls: type[Any], data: Mapping[str, Any], where: str, problems: _Probl
     for key, value in data.items():
         if key not in known:
             problems.add(f"{where}{key}", f"unknown key '{where}{key}'{_did_you_mean(key, known)}")
+        elif cls is UtmPolicy and key == "override":
+            values[key] = _overrides(value, problems)
         elif key in _TABLES and cls is Config:
             if not isinstance(value, dict):
                 problems.add(key, f"'{key}' must be a table")
@@ -211,6 +237,93 @@ def _build(cls: type[Any], data: Mapping[str, Any], where: str, problems: _Probl
             except _Bad as error:
                 problems.add(f"{where}{key}", str(error))
     return replace(defaults, **values)
+
+
+def _overrides(value: Any, problems: _Problems) -> tuple[UtmOverride, ...]:
+    """The `[[utm.override]]` tables, each with its globs and the UTM values it sets."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        problems.add(
+            "utm.override",
+            "utm.override must be a list of tables: write each one as [[utm.override]] with "
+            'paths = ["layouts/*"] and the values it sets',
+        )
+        return ()
+    found: list[UtmOverride] = []
+    known = ["paths", *UTM_NAMES]
+    for index, item in enumerate(value):
+        where = f"utm.override[{index}]"
+        paths = item.get("paths")
+        if not (isinstance(paths, list) and paths and all(isinstance(p, str) for p in paths)):
+            problems.add(
+                f"{where}.paths" if "paths" in item else where,
+                f'{where}.paths must be a non-empty list of globs, e.g. paths = ["layouts/*"]',
+            )
+            paths = []
+        values: dict[str, str] = {}
+        for key, setting in item.items():
+            if key == "paths":
+                continue
+            if key not in UTM_NAMES:
+                problems.add(
+                    f"{where}.{key}", f"unknown key '{where}.{key}'{_did_you_mean(key, known)}"
+                )
+            elif not isinstance(setting, str):
+                problems.add(f"{where}.{key}", f"{where}.{key} must be a string, got {setting!r}")
+            else:
+                values[key] = setting
+        found.append(UtmOverride(tuple(paths), values))
+    return tuple(found)
+
+
+def is_template_expression(value: str, syntax: str = "auto") -> bool:
+    """`value` is exactly one template expression (`{{ utm_campaign }}`, `*|CAMPAIGN_UID|*`),
+    as the lexer that masks templates reads it."""
+    return _expression_problem(value, syntax) is None
+
+
+@functools.lru_cache(maxsize=256)
+def _expression_problem(value: str, syntax: str) -> str | None:
+    """Why `value` is not one template expression, None when it is."""
+    from ctamap import source  # deferred: jinja2 is imported only for templated values
+
+    try:
+        _, spans = source.find_spans(value, syntax if syntax in TEMPLATE_SYNTAXES else "auto")
+    except source.TemplateSyntaxProblem as problem:
+        return problem.message
+    if not spans:
+        return "no template expression"
+    if len(spans) > 1 or spans[0].start != 0 or spans[0].end != len(value):
+        return "more than one template expression, or text beside it"
+    if spans[0].kind is not source.SpanKind.EXPR:
+        return "a statement or comment, not an expression that prints a value"
+    return None
+
+
+def check_utm_setting(name: str, value: str, syntax: str = "auto") -> None:
+    """A configured UTM value: empty, one template expression, or house style with known
+    placeholders."""
+    if value == "":
+        return
+    problem = _expression_problem(value, syntax)
+    if problem is None:
+        if re.search(r'["<>]', value):
+            raise ConfigError(
+                f"{name} = '{value}': a double quote or angle bracket would end the href "
+                "attribute; use single quotes inside the expression"
+            )
+        return
+    if problem != "no template expression":
+        raise ConfigError(
+            f"{name} = '{value}' must be one template expression in the template's syntax "
+            f"({{{{ utm_campaign }}}}, *|CAMPAIGN_UID|*) or a house-style value: {problem}"
+        )
+    for placeholder in _BRACED.findall(value):
+        if placeholder not in PLACEHOLDERS:
+            raise ConfigError(
+                f"{name} = '{value}': unknown placeholder {{{placeholder}}}: use {{template}}, "
+                "{campaign} or {link_id}"
+            )
+    check_utm_value(name, _PLACEHOLDER.sub("x", value))
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -234,20 +347,27 @@ def _check(config: Config, problems: _Problems) -> None:
         "pixel.position",
         lambda: _one_of("pixel.position", config.pixel.position, ("top", "bottom")),
     )
-    for name in ("source", "medium", "campaign", "content", "term"):
-        value = getattr(config.utm, name)
-        if value == "" and name == "term":
-            continue
-        try:
-            check_utm_value(f"utm.{name}", _PLACEHOLDER.sub("x", value))
-        except ConfigError as error:
-            problems.add(f"utm.{name}", error.message)
+    settings = [(f"utm.{name}", getattr(config.utm, name)) for name in UTM_NAMES]
+    for index, item in enumerate(config.utm.override):
+        settings.extend((f"utm.override[{index}].{k}", v) for k, v in item.values.items())
+    for key, value in settings:
+        problems.check(key, lambda k=key, v=value: check_utm_setting(k, v, config.template_syntax))  # type: ignore[misc]
     if config.campaign:
         problems.check("campaign", lambda: check_utm_value("campaign", config.campaign))
-    if not re.fullmatch(r"[a-z0-9_]+", config.link_id_param):
+    if config.link_id_param == "":
+        # The report then attributes clicks by utm_content: every template must carry the ID.
+        for key, value in settings:
+            if key.endswith(".content") and "{link_id}" not in value:
+                problems.add(
+                    key if key != "utm.content" else "link_id_param",
+                    f'link_id_param = "" leaves a click no way to name its CTA: {key} must '
+                    f"carry {{link_id}} (it is '{value}')",
+                )
+    elif not re.fullmatch(r"[a-z0-9_]+", config.link_id_param):
         problems.add(
             "link_id_param",
-            f"link_id_param must be lowercase letters, digits or '_', got '{config.link_id_param}'",
+            f"link_id_param must be lowercase letters, digits or '_' (or \"\" when "
+            f"utm.content carries {{link_id}}), got '{config.link_id_param}'",
         )
     for code, level in config.audit.severity.items():
         if level not in ("error", "warning", "notice"):
@@ -521,10 +641,18 @@ def describe(config: Config) -> str:
             tables.append((f.name, value))
         else:
             lines.append(f"{f.name} = {_toml_value(value)}")
+    overrides: tuple[UtmOverride, ...] = ()
     for name, table in tables:
         lines.append(f"\n[{name}]")
         for f in fields(table):
+            if f.name == "override":
+                overrides = getattr(table, f.name)
+                continue
             lines.append(f"{f.name} = {_toml_value(getattr(table, f.name))}")
+    for item in overrides:
+        lines.append("\n[[utm.override]]")
+        lines.append(f"paths = {_toml_value(item.paths)}")
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in item.values.items())
     return "\n".join(lines)
 
 

@@ -15,41 +15,63 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ctamap.classify import Cta, Template
-from ctamap.config import Config, check_utm_value
+from ctamap.config import UTM_NAMES, Config, check_utm_value, is_template_expression
 from ctamap.edits import Edit, apply_edits  # the splice primitive rules share
 from ctamap.ids import assign, base_url
 from ctamap.linkmap import LinkMap, LinkMapEntry
 from ctamap.safewrite import write_atomic as write_atomic  # re-exported: writes live there
 from ctamap.scan import Link
-from ctamap.urls import set_params
+from ctamap.urls import layout, params_of, set_params, without_params
 
 _NEEDS_QUOTES = re.compile(r"[\s\"'=<>`&]")
 _BARE_AMP = re.compile(r"&(?!(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#x[0-9a-fA-F]+);)")
 
 
 def managed_params(config: Config) -> frozenset[str]:
-    """Every query parameter ctamap writes: the link-ID one and the configured UTM ones."""
+    """Every query parameter ctamap may write: the link-ID one and the UTM ones that the policy
+    or one of its overrides sets."""
     utm = config.utm
-    names = {f"utm_{n}" for n in ("source", "medium", "campaign", "content") if getattr(utm, n)}
-    if utm.term:
-        names.add("utm_term")
-    return frozenset({config.link_id_param, *names})
+    names = {f"utm_{n}" for n in UTM_NAMES if getattr(utm, n)}
+    names.update(f"utm_{n}" for item in utm.override for n, v in item.values.items() if v)
+    if config.link_id_param:
+        names.add(config.link_id_param)
+    return frozenset(names)
 
 
 def tracking_params(
-    config: Config, template_slug: str, link_id: str, campaign: str
+    config: Config, template_slug: str, link_id: str, campaign: str, key: str = ""
 ) -> list[tuple[str, str]]:
-    """The parameters a tracked link carries, in the order they are appended."""
+    """The parameters a tracked link carries, in the order they are appended; `key` (the
+    template's path) chooses the `[[utm.override]]` that apply. An empty value is left out; a
+    template expression is written as is, for the ESP to fill at send time."""
     values = {"template": template_slug, "link_id": link_id, "campaign": campaign or template_slug}
+    policy = config.utm.for_template(key)
     params: list[tuple[str, str]] = []
-    for name in ("source", "medium", "campaign", "content", "term"):
-        pattern = getattr(config.utm, name)
-        if pattern:
-            value = pattern.format(**values)
-            check_utm_value(f"utm.{name}", value)
-            params.append((f"utm_{name}", value))
-    params.append((config.link_id_param, link_id))
+    for name in UTM_NAMES:
+        pattern = getattr(policy, name)
+        if not pattern:
+            continue
+        if is_template_expression(pattern, config.template_syntax):
+            params.append((f"utm_{name}", pattern))
+            continue
+        value = _PLACEHOLDER.sub(lambda m: values[m.group(1)], pattern)
+        check_utm_value(f"utm.{name}", value)
+        params.append((f"utm_{name}", value))
+    if config.link_id_param:
+        params.append((config.link_id_param, link_id))
     return params
+
+
+_PLACEHOLDER = re.compile(r"\{(template|link_id|campaign)\}")
+
+
+def written_by_ctamap(entry: LinkMapEntry | None) -> dict[str, str]:
+    """The parameters ctamap wrote into a link the last time: those of its `tracked_url` that
+    are not part of its `url` (the destination as the author wrote it)."""
+    if entry is None or not entry.tracked_url:
+        return {}
+    authored = set(params_of(entry.url))
+    return {n: v for n, v in reversed(params_of(entry.tracked_url)) if (n, v) not in authored}
 
 
 @dataclass(frozen=True)
@@ -83,10 +105,17 @@ def _document_separator(template: Template) -> str:
     return "&" if any(_BARE_AMP.search(r) for r in raws) else "&amp;"
 
 
-def _link_edit(link: Link, new_raw: str) -> Edit | None:
+def _link_edit(link: Link, new_raw: str, path: str) -> Edit | None:
     href = link.href
     if href is None or new_raw == href.value:
         return None
+    if href.quote == "'" and "'" in new_raw and "'" not in href.value:
+        raise CtamapError(
+            "a UTM value with a single quote cannot go into this single-quoted href: "
+            "use double quotes around the href or none in the value",
+            path=path,
+            line=link.line,
+        )
     if href.quote:
         return Edit(href.value_start, href.value_end, new_raw)
     # An unquoted value that gains `&` or `=` must be quoted to stay one attribute.
@@ -112,47 +141,77 @@ def _pixel_edit(template: Template, config: Config) -> Edit | None:
 
 
 def plan_template(
-    key: str, template: Template, ids: Sequence[str], config: Config, campaign: str
+    key: str,
+    template: Template,
+    ids: Sequence[str],
+    config: Config,
+    campaign: str,
+    previous: Sequence[LinkMapEntry] = (),
 ) -> TemplatePlan:
+    """The edits for one template; `previous` are its entries in the link map, which say what
+    ctamap wrote last time (and may rewrite when the policy changes) and what the author did."""
     source = template.scan.source
     managed = managed_params(config)
-    replaced = {config.link_id_param}
+    # The link-ID carrier is always ctamap's: utm_content when there is no link-ID parameter.
+    replaced = {config.link_id_param or "utm_content"}
     if config.utm.existing == "override":
         replaced |= managed
+    before = {entry.id: entry for entry in previous}
     separator = _document_separator(template)
     edits: list[Edit] = []
     tracked_urls: list[str | None] = []
+    authored_urls: list[str | None] = []
     for cta, link_id in zip(template.ctas, ids, strict=True):
         tracked_url: str | None = None
+        authored_url: str | None = None
         if cta.tracked:
-            params = tracking_params(config, link_id.rsplit(".", 1)[0], link_id, campaign)
+            params = tracking_params(config, link_id.rsplit(".", 1)[0], link_id, campaign, key)
+            wanted = {name for name, _ in params}
+            ours = written_by_ctamap(before.get(link_id))
             for occurrence in cta.occurrences:
                 assert occurrence.href is not None
                 span = occurrence.href
+                masked = source.masked[span.value_start : span.value_end]
+                current = {p.name: p.value for p in reversed(layout(span.value, masked).params)}
+                # Values ctamap wrote follow the policy; the author's stay (under `keep`).
+                mine = {n for n, v in ours.items() if current.get(n) == v}
+                if span.quote == "'" and any("'" in v for _, v in params):
+                    # An entity inside a template expression would break it at send time.
+                    raise CtamapError(
+                        "a UTM value with a single quote cannot go into this single-quoted "
+                        "href: use double quotes around the href or none in the value",
+                        path=source.path,
+                        line=occurrence.line,
+                    )
                 new_raw = set_params(
                     span.value,
                     params,
-                    replace=replaced,
-                    masked=source.masked[span.value_start : span.value_end],
+                    replace=replaced | (mine & wanted),
+                    drop=mine - wanted,
+                    masked=masked,
                     default_separator=separator,
                     quote=span.quote or '"',  # an unquoted value that needs quotes gets `"`
                 )
-                if (edit := _link_edit(occurrence, new_raw)) is not None:
+                if (edit := _link_edit(occurrence, new_raw, source.path)) is not None:
                     edits.append(edit)
-                tracked_url = tracked_url or html.unescape(new_raw)
+                if tracked_url is None:
+                    tracked_url = html.unescape(new_raw)
+                    owned = {n for n in wanted if n not in current or n in replaced | mine}
+                    authored_url = without_params(cta.url, owned | mine)
         tracked_urls.append(tracked_url)
+        authored_urls.append(authored_url)
     if (pixel := _pixel_edit(template, config)) is not None:
         edits.append(pixel)
     entries = tuple(
-        _entry(key, cta, link_id, tracked_url, managed)
-        for cta, link_id, tracked_url in zip(template.ctas, ids, tracked_urls, strict=True)
+        _entry(key, cta, link_id, tracked_url, authored or base_url(cta.url, managed))
+        for cta, link_id, tracked_url, authored in zip(
+            template.ctas, ids, tracked_urls, authored_urls, strict=True
+        )
     )
     return TemplatePlan(key, template, tuple(ids), entries, tuple(edits))
 
 
-def _entry(
-    key: str, cta: Cta, link_id: str, tracked_url: str | None, managed: frozenset[str]
-) -> LinkMapEntry:
+def _entry(key: str, cta: Cta, link_id: str, tracked_url: str | None, url: str) -> LinkMapEntry:
     """The CTA's link-map record: nothing in it moves when the template is edited elsewhere."""
     return LinkMapEntry(
         id=link_id,
@@ -160,7 +219,7 @@ def _entry(
         text=cta.text,
         kind=cta.kind,
         role=cta.role,
-        url=base_url(cta.url, managed),
+        url=url,
         tracked_url=tracked_url,
         tracked=tracked_url is not None,
         status="active",
@@ -195,7 +254,13 @@ def plan_all(
         link_id_param=config.link_id_param,
         managed=managed_params(config),
     )
-    return [plan_template(key, t, ids[key], config, campaign) for key, t in templates]
+    by_template: dict[str, list[LinkMapEntry]] = {}
+    for entry in linkmap.entries:
+        by_template.setdefault(entry.template, []).append(entry)
+    return [
+        plan_template(key, t, ids[key], config, campaign, by_template.get(key, ()))
+        for key, t in templates
+    ]
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

@@ -88,7 +88,9 @@ class _Task:
                         link_id_param=self.config.link_id_param,
                         managed=managed_params(self.config),
                     )
-                    plan = plan_template(key, template, ids, self.config, self.campaign)
+                    plan = plan_template(
+                        key, template, ids, self.config, self.campaign, allocation.entries
+                    )
                     applied = apply_plan(
                         file, plan, out_dir=self.out_dir, check=self.check, with_diff=self.with_diff
                     )

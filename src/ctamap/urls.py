@@ -99,20 +99,46 @@ def _separator(style: str, name: str) -> str:
     return style
 
 
+def drop_params(raw: str, masked: str | None, names: Iterable[str]) -> tuple[str, str]:
+    """`raw` (and its masked twin) without the first parameter of each of `names`, with its
+    separator; a query left empty loses its `?`."""
+    masked = raw if masked is None else masked
+    names = set(names)
+    while names:
+        shape = layout(raw, masked)
+        index = next((i for i, p in enumerate(shape.params) if p.name in names), None)
+        if index is None:
+            break
+        param = shape.params[index]
+        names.discard(param.name)
+        if index > 0:  # `…&name=v`: the separator before it goes with it
+            start, end = shape.params[index - 1].end, param.end
+        elif index + 1 < len(shape.params):  # `?name=v&…`: the separator after it
+            start, end = param.start, shape.params[index + 1].start
+        else:  # the only parameter: the `?` too
+            start, end = shape.query_start - 1, shape.query_end
+        raw, masked = raw[:start] + raw[end:], masked[:start] + masked[end:]
+    return raw, masked
+
+
 def set_params(
     raw: str,
     wanted: Sequence[tuple[str, str]],
     *,
     replace: Iterable[str] = (),
+    drop: Iterable[str] = (),
     masked: str | None = None,
     default_separator: str = "&amp;",
     quote: str = '"',
 ) -> str:
     """`raw` with every `wanted` parameter present: missing ones appended before the fragment,
-    and those named in `replace` given the wanted value in place. Others are left as written.
-    Wanted names and values are validated upstream (`[a-z0-9._-]`, link IDs, or one template
-    expression); as a defence in depth, the attribute's `quote` character in them is written
-    as an entity, so nothing spliced can end the attribute value."""
+    and those named in `replace` given the wanted value in place; those named in `drop`
+    removed. Others are left as written. Wanted names and values are validated upstream
+    (`[a-z0-9._-]`, link IDs, or one template expression); as a defence in depth, the
+    attribute's `quote` character in them is written as an entity, so nothing spliced can end
+    the attribute value."""
+    if drop:
+        raw, masked = drop_params(raw, masked, drop)
     shape = layout(raw, masked, default_separator)
     entity = _QUOTE_ENTITIES.get(quote, "&quot;")
     wanted = [(n.replace(quote, entity), v.replace(quote, entity)) for n, v in wanted]

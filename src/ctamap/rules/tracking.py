@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from ctamap.classify import Cta
-from ctamap.rules.base import Hit, Severity, rule
+from ctamap.rules.base import Edit, Hit, Severity, rule
 from ctamap.rules.context import (
     Context,
     Param,
@@ -54,6 +54,24 @@ def not_instrumented(ctx: Context) -> Iterator[Hit]:
        class="button">Get started</a>
     ```
     """
+    for cta, fixes, before, after in _planned_changes(ctx):
+        missing = [name for name in after if name not in before]
+        link_id = ctx.config.link_id_param
+        changed = [
+            f"{link_id}={before[link_id]!r} (instrument writes {after[link_id]!r})"
+            for name in (link_id,)
+            if name and name in before and name in after and before[name] != after[name]
+        ]
+        if not missing and not changed:
+            continue  # only UTM values change: that is policy drift (T002)
+        problems = ([f"missing {', '.join(missing)}"] if missing else []) + changed
+        yield ctx.at(cta.link, f"{describe(cta)} is not instrumented: {'; '.join(problems)}", fixes)
+
+
+def _planned_changes(
+    ctx: Context,
+) -> Iterator[tuple[Cta, tuple[Edit, ...], dict[str, str], dict[str, str]]]:
+    """Each tracked CTA `instrument` would edit: the edits and its parameters before/after."""
     plan = ctx.plan
     if plan is None:
         return
@@ -67,22 +85,18 @@ def not_instrumented(ctx: Context) -> Iterator[Hit]:
             for o in cta.occurrences
             if o.href is not None and o.href.value_start in by_start
         )
-        if not fixes:
-            continue
-        before = dict(params_of(cta.url))
-        after = dict(params_of(html.unescape(fixes[0].replacement.strip("\"'"))))
-        missing = [name for name in after if name not in before]
-        changed = [
-            f"{name}={before[name]!r} (instrument writes {value!r})"
-            for name, value in after.items()
-            if name in before and before[name] != value
-        ]
-        problems = ([f"missing {', '.join(missing)}"] if missing else []) + changed
-        yield ctx.at(cta.link, f"{describe(cta)} is not instrumented: {'; '.join(problems)}", fixes)
+        if fixes:
+            before = _first_wins(params_of(cta.url))
+            after = _first_wins(params_of(html.unescape(fixes[0].replacement.strip("\"'"))))
+            yield cta, fixes, before, after
 
 
-def _literal(value: str) -> bool:
-    return "{" not in value
+def _first_wins(params: list[tuple[str, str]]) -> dict[str, str]:
+    """Name -> value, in order; of a repeated name the first counts (as `instrument` reads)."""
+    found: dict[str, str] = {}
+    for name, value in params:
+        found.setdefault(name, value)
+    return found
 
 
 @rule("T002", "utm-style", Severity.WARNING)
@@ -92,15 +106,19 @@ def utm_style(ctx: Context) -> Iterator[Hit]:
     ## What it does
     Checks every `utm_*` value written in a template (values that are template expressions are
     skipped):
+    - policy: a value `instrument` would rewrite — one ctamap wrote itself under an earlier
+      `[utm]` policy (the link map's `tracked_url` says which values are ctamap's), or any
+      value under `existing = "override"`. Values the author set stay theirs under
+      `existing = "keep"` and are not reported;
     - house style: lowercase letters, digits, `.`, `_`, `-`; no spaces or capitals;
-    - policy: `utm_source`, `utm_medium` and `utm_campaign` equal the `[utm]` value when the
-      policy gives a fixed one (no `{placeholder}`);
     - consistency: `utm_source`, `utm_medium` and `utm_campaign` have one value across all
       links of a template (the value most links use is taken as intended).
 
     ## Why it matters
     Analytics tools treat `Email`, `email` and `e-mail` as three channels, and one campaign
-    split over two `utm_campaign` spellings is reported as two half-campaigns.
+    split over two `utm_campaign` spellings is reported as two half-campaigns. After a policy
+    change (a new `campaign`), links still carrying the old value credit clicks to the old
+    campaign until the templates are instrumented again.
 
     ## Example
     ```html
@@ -109,8 +127,9 @@ def utm_style(ctx: Context) -> Iterator[Hit]:
     ```
 
     ## Fix
-    Use the policy's values everywhere (or let `ctamap instrument` with
-    `existing = "override"` rewrite them):
+    Run `ctamap instrument`, which rewrites ctamap's own values to the current policy (the
+    suggested fix is its edit); correct the author's values by hand, or let `instrument` with
+    `existing = "override"` rewrite them:
     ```html
     <a href="https://www.example.com/a?utm_medium=email&amp;utm_campaign=spring">A</a>
     <a href="https://www.example.com/b?utm_medium=email&amp;utm_campaign=spring">B</a>
@@ -118,13 +137,6 @@ def utm_style(ctx: Context) -> Iterator[Hit]:
     """
     if ctx.template.is_text:
         return  # any tracking parameter in a text version is V001
-    policy = {
-        "utm_source": ctx.config.utm.source,
-        "utm_medium": ctx.config.utm.medium,
-        "utm_campaign": ctx.config.utm.campaign.replace("{campaign}", ctx.config.campaign)
-        if ctx.config.campaign
-        else ctx.config.utm.campaign,
-    }
     found: list[tuple[Cta, Param]] = []
     for cta in ctx.ctas():
         found.extend(
@@ -132,21 +144,32 @@ def utm_style(ctx: Context) -> Iterator[Hit]:
         )
     reported: set[tuple[int, str]] = set()
 
-    def hit(cta: Cta, param: Param, problem: str) -> Iterator[Hit]:
-        key = (cta.link.start, param.name)
+    def hit(
+        cta: Cta, name: str, value: str, problem: str, fixes: tuple[Edit, ...] = ()
+    ) -> Iterator[Hit]:
+        key = (cta.link.start, name)
         if key not in reported:
             reported.add(key)
-            yield ctx.at(cta.link, f"{describe(cta)}: {param.name}={param.value!r} {problem}")
+            yield ctx.at(cta.link, f"{describe(cta)}: {name}={value!r} {problem}", fixes)
 
+    for cta, fixes, before, after in _planned_changes(ctx):
+        for name, value in after.items():
+            if name.startswith("utm_") and name in before and before[name] != value:
+                yield from hit(
+                    cta,
+                    name,
+                    before[name],
+                    f"differs from the policy value {value!r}: `ctamap instrument` rewrites it",
+                    fixes,
+                )
     for cta, param in found:
         if not _HOUSE_STYLE.fullmatch(param.value):
-            yield from hit(cta, param, "is not house style (lowercase, [a-z0-9._-], no spaces)")
-        elif (
-            param.name in policy
-            and _literal(policy[param.name])
-            and param.value != policy[param.name]
-        ):
-            yield from hit(cta, param, f"differs from the policy value {policy[param.name]!r}")
+            yield from hit(
+                cta,
+                param.name,
+                param.value,
+                "is not house style (lowercase, [a-z0-9._-], no spaces)",
+            )
     for name in _PER_TEMPLATE:
         values = Counter(p.value for _, p in found if p.name == name)
         if len(values) < 2:
@@ -154,7 +177,9 @@ def utm_style(ctx: Context) -> Iterator[Hit]:
         usual = values.most_common(1)[0][0]
         for cta, param in found:
             if param.name == name and param.value != usual:
-                yield from hit(cta, param, f"differs from {usual!r} used by the other links")
+                yield from hit(
+                    cta, param.name, param.value, f"differs from {usual!r} used by the other links"
+                )
 
 
 @rule("T003", "duplicate-link-id", Severity.ERROR)
