@@ -17,6 +17,7 @@ from pathlib import Path
 from ctamap.classify import Cta, Template
 from ctamap.config import UTM_NAMES, Config, check_utm_value, is_template_expression
 from ctamap.edits import Edit, apply_edits  # the splice primitive rules share
+from ctamap.errors import CtamapError
 from ctamap.ids import assign, base_url
 from ctamap.linkmap import LinkMap, LinkMapEntry
 from ctamap.safewrite import write_atomic as write_atomic  # re-exported: writes live there
@@ -109,13 +110,6 @@ def _link_edit(link: Link, new_raw: str, path: str) -> Edit | None:
     href = link.href
     if href is None or new_raw == href.value:
         return None
-    if href.quote == "'" and "'" in new_raw and "'" not in href.value:
-        raise CtamapError(
-            "a UTM value with a single quote cannot go into this single-quoted href: "
-            "use double quotes around the href or none in the value",
-            path=path,
-            line=link.line,
-        )
     if href.quote:
         return Edit(href.value_start, href.value_end, new_raw)
     # An unquoted value that gains `&` or `=` must be quoted to stay one attribute.
