@@ -58,3 +58,13 @@ def test_out_dir_mirror_is_complete_and_unparsable_files_exit_2(tree: Path) -> N
         assert (build / name).read_bytes() == (tree / "emails" / name).read_bytes()
     assert "utm_source" in (build / "welcome.html").read_text(encoding="utf-8")
     assert (tree / "emails" / "welcome.html").read_text(encoding="utf-8") == GOOD
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_template_says_how_to_convert(tree: Path, encoding: str) -> None:
+    (tree / "emails" / "utf16.html").write_bytes(GOOD.encode(encoding))
+    done = _ctamap("audit", "emails/utf16.html", "emails/welcome.html", cwd=tree)
+    _no_internal_error(done)
+    assert done.returncode == EXIT_ERROR
+    assert "emails/utf16.html: is UTF-16" in done.stderr
+    assert "iconv -f UTF-16 -t UTF-8" in done.stderr and "binary" not in done.stderr

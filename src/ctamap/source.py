@@ -81,12 +81,26 @@ class TemplateSyntaxProblem(Exception):
         self.offset = offset
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a BOM: ASCII text with a NUL after (or before) every character."""
+    if len(head) < 8 or b"\x00" not in head:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return even.count(0) * 10 >= len(even) * 9 or odd.count(0) * 10 >= len(odd) * 9
+
+
 def decode(data: bytes, path: str, max_bytes: int) -> str:
     """UTF-8 text from bytes, or an `InputError` naming what to do."""
     if len(data) > max_bytes:
         raise InputError(
             f"file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit for a "
             "template; raise max_file_bytes in the config if this is really a template",
+            path=path,
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data[:8192]):
+        raise InputError(
+            "is UTF-16, not UTF-8: convert it with `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8` "
+            "and move the result over the file",
             path=path,
         )
     if b"\x00" in data[:8192]:
