@@ -66,5 +66,5 @@ def test_utf16_template_says_how_to_convert(tree: Path, encoding: str) -> None:
     done = _ctamap("audit", "emails/utf16.html", "emails/welcome.html", cwd=tree)
     _no_internal_error(done)
     assert done.returncode == EXIT_ERROR
-    assert "emails/utf16.html: is UTF-16" in done.stderr
+    assert "emails/utf16.html:1: is UTF-16" in done.stderr
     assert "iconv -f UTF-16 -t UTF-8" in done.stderr and "binary" not in done.stderr

@@ -102,6 +102,7 @@ def decode(data: bytes, path: str, max_bytes: int) -> str:
             "is UTF-16, not UTF-8: convert it with `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8` "
             "and move the result over the file",
             path=path,
+            line=1,
         )
     if b"\x00" in data[:8192]:
         raise InputError("looks like a binary file (NUL bytes); not a template", path=path)
