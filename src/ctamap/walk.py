@@ -106,8 +106,11 @@ def collect(paths: list[Path], config: Config) -> list[TemplateFile]:
                 for relative in (_walk(base) if listed is None else listed)
                 if not any(part.startswith(".") for part in relative.split("/")[:-1])
                 and matches(relative.rsplit("/", 1)[-1], config.include)
-                and (listed is None or (base / relative).is_file())
+                # Only regular files are templates: opening a FIFO or a device would block.
+                and (base / relative).is_file()
             ]
+        elif given.exists():
+            raise InputError("not a regular file or folder; name a template file", path=str(given))
         else:
             raise InputError("no such file or folder", path=str(given))
         for path, relative in candidates:
