@@ -1,6 +1,6 @@
 """`ctamap audit` speed, as whole processes side by side:
 
-1. auditing the shared corpus (../shared/corpus) against parsing it with BeautifulSoup+lxml;
+1. auditing the corpus of real templates (CTAMAP_CORPUS) against parsing it with BeautifulSoup+lxml;
 2. start-up: `ctamap audit one.html` against `python -c "import typer"`, a minimal Typer
    command reading the same file (the floor any Typer CLI pays), and `python -c pass`.
 
@@ -9,6 +9,7 @@ Each command runs several times, interleaved, and the best time counts (noise on
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -16,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
-ROUNDS = 7
+from _corpus import CORPUS, NO_CORPUS  # bench/ is on sys.path when a script runs
+
+ROUNDS = int(os.environ.get("CTAMAP_BENCH_ROUNDS", "7"))
 
 # The real floor of a Typer CLI: running one command with a Path argument makes Typer (0.2x)
 # build its pydantic-backed coercion, which `import typer` alone does not show.
@@ -62,7 +63,7 @@ def best(commands: dict[str, list[str]], cwd: Path) -> dict[str, float]:
 
 def main() -> int:
     if not CORPUS.is_dir():
-        print(f"skipped: {CORPUS} not found")
+        print(NO_CORPUS)
         return 0
     files = sum(1 for p in CORPUS.rglob("*") if p.suffix in (".html", ".txt"))
     with tempfile.TemporaryDirectory() as scratch:

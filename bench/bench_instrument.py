@@ -1,7 +1,7 @@
 """Instrumenting the shared corpus vs merely parsing its HTML with BeautifulSoup(text, "lxml").
 
 Both sides are whole processes, run alternately in one session over the same copies of
-../shared/corpus; the design's target is ctamap/bs4 <= 0.5, heading for 0.2.
+the corpus (CTAMAP_CORPUS); the design's target is ctamap/bs4 <= 0.5, heading for 0.2.
 Usage: python bench/bench_instrument.py [--copies N] [--repeat N]
 """
 
@@ -17,8 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _corpus import CORPUS, NO_CORPUS  # bench/ is on sys.path when a script runs
+
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 CONFIG = """\
 first_party_domains = ["example.com", "sendwithus.com", "mailgun.com", "postmarkapp.com"]
 campaign = "bench"
@@ -51,11 +52,13 @@ def _time(command: list[str], cwd: Path) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=8, help="copies of the corpus (default 8)")
-    parser.add_argument("--repeat", type=int, default=5, help="runs of each side (default 5)")
+    copies = int(os.environ.get("CTAMAP_BENCH_COPIES", "8"))
+    repeat = int(os.environ.get("CTAMAP_BENCH_REPEAT", "5"))
+    parser.add_argument("--copies", type=int, default=copies, help="copies of the corpus")
+    parser.add_argument("--repeat", type=int, default=repeat, help="runs of each side")
     args = parser.parse_args()
     if not CORPUS.is_dir():
-        print(f"skipped: no corpus at {CORPUS}")
+        print(NO_CORPUS)
         return 0
     with tempfile.TemporaryDirectory(prefix="ctamap-bench-") as folder:
         work = Path(folder)

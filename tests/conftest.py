@@ -7,7 +7,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-CORPUS = REPO.parent / "shared" / "corpus"
+# The external corpus of real templates: not shipped with the repository. Point CTAMAP_CORPUS at
+# a folder of templates to run the corpus tests; without it they skip and say so.
+CORPUS = Path(os.environ.get("CTAMAP_CORPUS") or REPO.parent / "shared" / "corpus")
+NO_CORPUS = "set CTAMAP_CORPUS=DIR to run the corpus tests"
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=NO_CORPUS)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,4 +1,4 @@
-"""Properties of `instrument` over every real template in ../shared/corpus and over generated ones.
+"""Properties of `instrument` over every real template of the corpus and over generated ones.
 
 The checks here do not reuse ctamap's scanner: they find href values with their own small regex
 and require everything else — every byte outside those values, bar the one pixel after `<body>` —
@@ -26,7 +26,8 @@ from ctamap.config import Config, from_mapping
 from ctamap.errors import InputError
 from ctamap.workspace import instrument, open_workspace
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+from .conftest import CORPUS, needs_corpus
+
 PIXEL_URL = "https://t.example.com/o.gif?m={{ message_id }}&c=props"
 CONFIG: dict[str, Any] = {
     "first_party_domains": [
@@ -47,8 +48,6 @@ campaign = "props"
 url = "https://t.example.com/o.gif?m={{ message_id }}&c=props"
 """
 MAP_NAME = "ctamap.linkmap.json"
-
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS}")
 
 
 # -- An independent reading of what may change ---------------------------------------------------

@@ -24,7 +24,7 @@ app = typer.Typer(
     name="ctamap",
     help="Inventory, audit and instrument the links in email templates; join click logs to them.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 

@@ -1,4 +1,4 @@
-"""Every real template under ../shared/corpus audits without crashing, in every format."""
+"""Every real template of the corpus (CTAMAP_CORPUS) audits without crashing, in every format."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from ctamap import config as configuration
 from ctamap.audit import run
 from ctamap.output import FORMATTERS
 
-from ..conftest import CORPUS
+from ..conftest import CORPUS, NO_CORPUS
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the checkout"),
+    pytest.mark.skipif(not CORPUS.is_dir(), reason=NO_CORPUS),
 ]
 
 

@@ -12,7 +12,7 @@ from ctamap import config as configuration
 from ctamap.audit import run
 from ctamap.workspace import instrument, open_workspace
 
-from ..conftest import CORPUS, FIXTURES
+from ..conftest import CORPUS, FIXTURES, NO_CORPUS
 
 # The rules instrument is responsible for: tracking, link IDs, the pixel, text versions.
 INSTRUMENT_RULES = ["T001", "T003", "T004", "V001", "P001", "P002"]
@@ -32,7 +32,7 @@ def test_golden_output_audits_clean(case: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the checkout")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=NO_CORPUS)
 def test_corpus_instrumented_then_audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     copy = tmp_path / "corpus"
     shutil.copytree(CORPUS, copy)
