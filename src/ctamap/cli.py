@@ -155,7 +155,7 @@ def _opened(workspace: Workspace, by_email: bool) -> Workspace:
 def inventory(
     paths: PathsArg,
     fmt: Annotated[
-        str, typer.Option("--format", help="table, json or csv.", case_sensitive=False)
+        str, typer.Option("--format", "-f", help="table, json or csv.", case_sensitive=False)
     ] = "table",
     config: ConfigOpt = None,
     map_path: MapOpt = None,
@@ -390,12 +390,24 @@ def audit(
 @handles_errors
 def rules(
     code: Annotated[str | None, typer.Argument(help="A rule code, e.g. L006.")] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="text, or markdown (the whole catalogue as one page)."),
+    ] = "text",
 ) -> None:
     """List the audit rules, or explain one."""
     import difflib
 
     from ctamap.rules import RULES, catalogue
 
+    if fmt not in ("text", "markdown"):
+        raise CtamapError(f"--format must be text or markdown, got '{fmt}'")
+    if fmt == "markdown":
+        from ctamap.rules.markdown import render
+
+        chosen = catalogue() if code is None else [RULES[c] for c in _codes([code]) if c in RULES]
+        sys.stdout.write(render(chosen))
+        return
     if code is None:
         for rule in catalogue():
             typer.echo(f"{rule.code}  {rule.name:<28} {rule.severity.value:<8} {rule.summary}")
