@@ -1,4 +1,4 @@
-"""Instrumenting the shared corpus vs merely parsing its HTML with BeautifulSoup(text, "lxml").
+"""Instrumenting the corpus of real templates vs merely parsing its HTML with BeautifulSoup(text, "lxml").
 
 Both sides are whole processes, run alternately in one session over the same copies of
 the corpus (CTAMAP_CORPUS); the design's target is ctamap/bs4 <= 0.5, heading for 0.2.

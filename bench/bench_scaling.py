@@ -10,12 +10,14 @@ Usage: python bench/bench_scaling.py [--sizes 1000 10000] [--repeat N] [--flat N
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _corpus import NO_CORPUS
 from make_tree import CORPUS, ctamap, make
 
 
@@ -30,14 +32,15 @@ def _time(command: list[str], cwd: Path) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    sizes = [int(n) for n in os.environ.get("CTAMAP_BENCH_SIZES", "1000 10000").split()]
+    parser.add_argument("--sizes", type=int, nargs="+", default=sizes)
     parser.add_argument("--repeat", type=int, default=2, help="runs of each command (best counts)")
     parser.add_argument(
         "--flat", type=int, default=0, help="put this many templates of each tree in one folder"
     )
     args = parser.parse_args()
     if not CORPUS.is_dir():
-        print(f"skipped: no corpus at {CORPUS}")
+        print(NO_CORPUS)
         return 0
     commands = {
         "audit": [*ctamap(), "audit", "templates", "--exit-zero"],

@@ -15,8 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from _corpus import CORPUS  # bench/ is on sys.path when a script runs
+
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 DATA = ROOT / "bench" / ".data"
 CONFIG = """\
 first_party_domains = ["example.com", "sendwithus.com", "mailgun.com", "postmarkapp.com"]

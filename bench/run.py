@@ -25,12 +25,14 @@ SIZES: dict[str, dict[str, str]] = {
         "CTAMAP_BENCH_ROUNDS": "2",
         "CTAMAP_BENCH_COPIES": "1",
         "CTAMAP_BENCH_REPEAT": "2",
+        "CTAMAP_BENCH_SIZES": "100 500",
     },
     "full": {
         "CTAMAP_BENCH_ROWS": "5000000",
         "CTAMAP_BENCH_ROUNDS": "3",
         "CTAMAP_BENCH_COPIES": "8",
         "CTAMAP_BENCH_REPEAT": "5",
+        "CTAMAP_BENCH_SIZES": "1000 10000",
     },
 }
 
