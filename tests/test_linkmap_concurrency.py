@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import CORPUS
+from .gitrepo import git
 
 CTAMAP = str(Path(sys.executable).with_name("ctamap"))
 CONFIG = 'first_party_domains = ["example.com", "postmarkapp.com", "mailgun.com"]\n'
@@ -81,16 +82,6 @@ WELCOME = """<!doctype html>
 </body>
 </html>
 """
-
-
-def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo,
-        check=check,
-        capture_output=True,
-        text=True,
-    )
 
 
 def _branches_adding_ctas_to_one_template(repo: Path) -> None:

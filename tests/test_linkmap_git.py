@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .gitrepo import git
+
 CTAMAP = os.environ.get("CTAMAP_BIN", str(Path(sys.executable).with_name("ctamap")))
 CONFIG = 'first_party_domains = ["example.com"]\n'
 WELCOME = """<!doctype html>
@@ -32,16 +34,6 @@ RECEIPT = """<!doctype html>
 </body>
 </html>
 """
-
-
-def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo,
-        check=check,
-        capture_output=True,
-        text=True,
-    )
 
 
 def ctamap(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:

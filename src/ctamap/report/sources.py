@@ -106,31 +106,14 @@ def _line_values(text: str) -> list[Any] | None:
     return values if values and len(values) >= bad else None
 
 
-def _document_values(text: str) -> list[Any]:
-    """Successive JSON values of a file of (pretty-printed or concatenated) documents."""
+def _decoded_values(text: str, position: int, skip: str) -> list[Any]:
+    """Up to SAMPLE_VALUES JSON values decoded from `position` on, stepping over the characters
+    in `skip` between them; stops at the end, a `]` or the first value that does not decode
+    (the sample may end inside a value)."""
     decoder = json.JSONDecoder()
     values: list[Any] = []
-    position = 0
     while len(values) < SAMPLE_VALUES:
-        while position < len(text) and text[position] in " \t\r\n":
-            position += 1
-        if position >= len(text):
-            break
-        try:
-            value, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError:
-            break
-        values.append(value)
-    return values
-
-
-def _array_values(text: str) -> list[Any]:
-    """The first elements of a JSON array (the sample may end inside the array)."""
-    decoder = json.JSONDecoder()
-    values: list[Any] = []
-    position = text.index("[") + 1
-    while len(values) < SAMPLE_VALUES:
-        while position < len(text) and text[position] in " \t\r\n,":
+        while position < len(text) and text[position] in skip:
             position += 1
         if position >= len(text) or text[position] == "]":
             break
@@ -140,6 +123,16 @@ def _array_values(text: str) -> list[Any]:
             break
         values.append(value)
     return values
+
+
+def _document_values(text: str) -> list[Any]:
+    """Successive JSON values of a file of (pretty-printed or concatenated) documents."""
+    return _decoded_values(text, 0, " \t\r\n")
+
+
+def _array_values(text: str) -> list[Any]:
+    """The first elements of a JSON array (the sample may end inside the array)."""
+    return _decoded_values(text, text.index("[") + 1, " \t\r\n,")
 
 
 def _json_layout(text: str) -> tuple[Layout, list[Any]]:
