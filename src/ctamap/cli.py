@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -672,6 +672,7 @@ def report(
     settings = load(config, start=start)
     map_paths = tuple(maps) if maps else (settings.root / settings.link_map,)
     options = ReportOptions(
+        layouts=_layouts(map_paths, settings, templates_dir),
         maps=map_paths,
         logs=tuple(logs),
         format=input_format,
@@ -716,6 +717,31 @@ def report(
         raise typer.Exit(EXIT_ERROR)
 
 
+def _template_bases(
+    maps: Sequence[Path], settings: Config, templates_dir: Path | None
+) -> tuple[Path, ...]:
+    """Folders the link map's template keys are relative to, in the order they are tried."""
+    if templates_dir is not None:
+        return (templates_dir,)
+    return tuple(dict.fromkeys((*(m.resolve().parent for m in maps), settings.root, Path.cwd())))
+
+
+def _layouts(
+    maps: Sequence[Path], settings: Config, templates_dir: Path | None
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Which of the link map's templates are layouts, and the emails using each, from the
+    templates themselves (none found: every template counts as its own email)."""
+    from ctamap.report import load_link_maps
+    from ctamap.report.catalog import composition
+
+    try:
+        entries = load_link_maps(maps)
+    except CtamapError:
+        return ()  # the report itself says what is wrong with the map
+    bases = _template_bases(maps, settings, templates_dir)
+    return tuple(sorted(composition(entries, bases, settings).items()))
+
+
 def _write_click_map(
     options: ReportOptions,
     settings: Config,
@@ -730,17 +756,13 @@ def _write_click_map(
     from ctamap.report import load_link_maps
     from ctamap.report.clickmap import ClickMapOptions, Views, build_click_map
 
-    bases = (
-        (templates_dir,)
-        if templates_dir is not None
-        else (*(m.resolve().parent for m in options.maps), settings.root, Path.cwd())
-    )
+    bases = _template_bases(options.maps, settings, templates_dir)
     page = build_click_map(
         Views(reports[0], *reports[1:]),
         load_link_maps(options.maps),
         settings,
         ClickMapOptions(
-            template_bases=tuple(dict.fromkeys(bases)),
+            template_bases=bases,
             sample_data=sample_data,
             load_images=load_images,
             sources=(*(str(m) for m in options.maps), *options.logs),

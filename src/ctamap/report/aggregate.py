@@ -1,21 +1,26 @@
 """Stage two, aggregation: the figures of design.md from the `classified` table.
 
-Counts come from SQL; rates are divided here so that an unknown or zero denominator gives
-`None` (JSON null), never a made-up number.
+Figures are kept per dimension: the whole input, each `--by` group, and each email (the
+`email` column, `identity`). A CTA's rates divide by the deliveries and opens of the emails
+it is sent in, never by every delivery read. Counts come from SQL; rates are divided here so
+that an unknown or zero denominator gives `None` (JSON null) and a note saying why.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import duckdb
 
+from ctamap.report.catalog import EmailCatalog
 from ctamap.report.linkmap import LinkMapEntry
 from ctamap.report.model import (
     EXCLUSION_REASONS,
     CtaTotals,
+    EmailFigures,
     Group,
     Report,
     ReportOptions,
@@ -23,54 +28,89 @@ from ctamap.report.model import (
     UnmatchedUrl,
 )
 
-# Distinct-recipient figures: one pass folds each recipient's counted rows into flags (per
-# group, and once more overall so a recipient in two groups is not counted twice), then the
-# flags are summed. Cheaper than one count(DISTINCT) per figure over every row.
-_RECIPIENTS = """
-SELECT grp, overall,
-    count_if(delivered) AS delivered,
-    count_if(opened) AS unique_opens,
-    count_if(human_open) AS human_opens,
-    count_if(clicked) AS clickers,
-    count_if(unsubscribed) AS unsubscribes
-FROM (
-    SELECT grp, GROUPING(grp) AS overall, recipient,
+#: Which figures a row of the queries below belongs to: the whole input, a `--by` group, an
+#: email. `(dimension, value)` is a tally's key.
+Dimension = Literal["all", "group", "email"]
+Key = tuple[Dimension, str | None]
+
+_FLAGS = """
         bool_or(type = 'delivered') AS delivered,
         bool_or(type IN ('open', 'click')) AS opened,
         -- A click implies a (human) open; machine-only openers drop out of the human base.
         bool_or(type = 'click' OR (type = 'open' AND NOT coalesce(machine_open, false)))
             AS human_open,
         bool_or(type = 'click') AS clicked,
-        bool_or(type = 'unsubscribe' OR unsubscribe_click) AS unsubscribed
+        bool_or(type = 'unsubscribe' OR unsubscribe_click) AS unsubscribed"""
+
+_COUNTS = """count_if(delivered) AS delivered,
+    count_if(opened) AS unique_opens,
+    count_if(human_open) AS human_opens,
+    count_if(clicked) AS clickers,
+    count_if(unsubscribed) AS unsubscribes"""
+
+# Distinct-recipient figures: one pass folds each recipient's counted rows into flags (per
+# group, and once more overall so a recipient in two groups is not counted twice), then the
+# flags are summed. Cheaper than one count(DISTINCT) per figure over every row.
+_RECIPIENTS = f"""
+SELECT grp, overall, {_COUNTS}
+FROM (
+    SELECT grp, GROUPING(grp) AS overall, recipient, {_FLAGS}
     FROM classified WHERE reason IS NULL
-    GROUP BY GROUPING SETS ({recipient_sets})
+    GROUP BY GROUPING SETS ({{recipient_sets}})
 )
 GROUP BY grp, overall
 """
 
-# Row accounting: every row by reason (NULL = counted) and type.
+#: Each recipient's flags per email: the email figures and the CTA scopes read it.
+EMAIL_RECIPIENTS = f"""
+CREATE OR REPLACE TABLE email_recipients AS
+SELECT email, recipient, {_FLAGS}
+FROM classified WHERE reason IS NULL
+GROUP BY email, recipient
+"""
+
+_EMAILS = f"SELECT email, {_COUNTS} FROM email_recipients GROUP BY email"
+
+# A link sent in several emails (a layout's): distinct recipients over those emails together.
+_SCOPES = f"""
+SELECT scope, {_COUNTS} FROM (
+    SELECT s.scope, r.recipient,
+        bool_or(r.delivered) AS delivered, bool_or(r.opened) AS opened,
+        bool_or(r.human_open) AS human_open, bool_or(r.clicked) AS clicked,
+        bool_or(r.unsubscribed) AS unsubscribed
+    FROM email_recipients r JOIN scope_emails s ON r.email = s.email
+    GROUP BY s.scope, r.recipient
+)
+GROUP BY scope
+"""
+
+# Row accounting: every row by reason (NULL = counted) and type, per dimension.
 _ROWS = """
-SELECT grp, GROUPING(grp) AS overall, reason, type, count(*) AS n,
+SELECT {dims}, reason, type, count(*) AS n,
     count_if(flagged) AS flagged,
     count_if(type = 'open' AND machine_open IS NOT NULL) AS machine_known
 FROM classified
-GROUP BY GROUPING SETS ({row_sets})
+GROUP BY GROUPING SETS ({sets})
 """
 
 _CTAS = """
-SELECT grp, overall, link_id, sum(n) AS total_clicks, count(*) AS unique_clicks
+SELECT {outer_dims}, link_id, sum(n) AS total_clicks, count(*) AS unique_clicks
 FROM (
-    SELECT grp, GROUPING(grp) AS overall, link_id, recipient, count(*) AS n
+    SELECT {dims}, link_id, recipient, count(*) AS n
     FROM classified WHERE reason IS NULL AND type = 'click'
-    GROUP BY GROUPING SETS ({cta_sets})
+    GROUP BY GROUPING SETS ({sets})
 )
-GROUP BY grp, overall, link_id
+GROUP BY {outer_dims}, link_id
 """
 
 _UNMATCHED = """
 SELECT url, count(*) AS clicks FROM classified WHERE reason = 'unmatched'
 GROUP BY url ORDER BY clicks DESC, url LIMIT ?
 """
+
+_NO_DELIVERIES = "no deliveries known for this email"
+_NO_EMAIL = "deliveries do not say which email they belong to (see [report] template_field)"
+_NO_OPEN_EMAIL = "opens do not say which email they belong to (see [report] template_field)"
 
 
 def _rate(numerator: int, denominator: int | None) -> float | None:
@@ -91,21 +131,21 @@ class _Tally:
     recipients: dict[str, int] = field(default_factory=dict)
 
 
-def _delivered(tally: _Tally, options: ReportOptions, overall: bool) -> int | None:
+def _delivered(tally: _Tally, options: ReportOptions, given: bool) -> int | None:
     """Delivered: `--delivered`, else `--sent` minus bounces, else delivery events (if any).
 
-    The user's figures describe the whole send, so they apply to the overall summary only.
-    """
-    if overall and options.delivered is not None:
+    The user's figures describe the whole send: they apply where `given` (the overall summary,
+    and the email when the whole input is one email)."""
+    if given and options.delivered is not None:
         return options.delivered
-    if overall and options.sent is not None:
+    if given and options.sent is not None:
         bounced = options.bounced if options.bounced is not None else tally.counted.get("bounce", 0)
         return max(options.sent - bounced, 0)
     return tally.recipients.get("delivered", 0) or None
 
 
-def _summary(tally: _Tally, options: ReportOptions, overall: bool) -> Summary:
-    delivered = _delivered(tally, options, overall)
+def _summary(tally: _Tally, options: ReportOptions, given: bool) -> Summary:
+    delivered = _delivered(tally, options, given)
     opens = tally.recipients.get("unique_opens", 0)
     clickers = tally.recipients.get("clickers", 0)
     unsubscribes = tally.recipients.get("unsubscribes", 0)
@@ -134,91 +174,267 @@ def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> li
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _key(row: dict[str, Any]) -> tuple[bool, str | None]:
-    return bool(row["overall"]), row["grp"]
+def _recipient_counts(row: Mapping[str, Any]) -> dict[str, int]:
+    names = ("delivered", "unique_opens", "human_opens", "clickers", "unsubscribes")
+    return {name: int(row[name]) for name in names}
 
 
-def _cta_rows(
-    rows: list[dict[str, Any]],
-    links: dict[str, LinkMapEntry],
-    summary: Summary,
-    listed: list[str],
-) -> tuple[CtaTotals, ...]:
-    by_id = {row["link_id"]: row for row in rows}
-    out = []
-    for link_id in sorted(
-        set(listed) | set(by_id),
-        key=lambda i: (-int(by_id[i]["total_clicks"]) if i in by_id else 0, i),
-    ):
-        link = links[link_id]
-        total = int(by_id[link_id]["total_clicks"]) if link_id in by_id else 0
-        unique = int(by_id[link_id]["unique_clicks"]) if link_id in by_id else 0
-        out.append(
-            CtaTotals(
-                id=link.id,
-                template=link.template,
-                text=link.text,
-                url=link.url,
-                role=link.role,
-                status=link.status,
-                total_clicks=total,
-                unique_clicks=unique,
-                click_share=_rate(total, summary.clicks_counted),
-                ctr=_rate(unique, summary.delivered),
-                ctor=_rate(unique, summary.unique_opens),
-            )
+@dataclass(frozen=True)
+class _Base:
+    """What a CTA's rates divide by: deliveries and opens of the emails it is sent in."""
+
+    delivered: int | None
+    unique_opens: int | None
+    note: str | None = None
+
+
+class _Bases:
+    """Each email's summary, and the deliveries and opens of any set of emails, with why they
+    are unknown. An email's deliveries are unknown when none name it; its opens are unknown
+    when it has no open events of its own while other opens name no email (the click-implied
+    opens alone would make its CTOR 100 %)."""
+
+    def __init__(
+        self,
+        tallies: Mapping[str, _Tally],
+        scopes: Mapping[str, Mapping[str, int]],
+        unidentified: Mapping[str, int],
+        options: ReportOptions,
+        given: bool,
+    ) -> None:
+        self._scopes = scopes
+        self._unknown_deliveries = bool(unidentified.get("delivered"))
+        self._opens_unknown = {
+            key
+            for key, tally in tallies.items()
+            if unidentified.get("open") and not tally.counted.get("open")
+        }
+        self.summaries: dict[str, Summary] = {}
+        for key, tally in tallies.items():
+            summary = _summary(tally, options, given)
+            if key in self._opens_unknown:
+                summary = replace(summary, open_rate=None, ctor=None, ctor_human=None)
+            self.summaries[key] = summary
+
+    def of(self, emails: tuple[str, ...]) -> _Base:
+        """What a rate over `emails` together divides by."""
+        if len(emails) == 1 and emails[0] in self.summaries:
+            summary = self.summaries[emails[0]]
+            delivered, opens = summary.delivered, summary.unique_opens
+        else:
+            counts = self._scopes.get("\n".join(emails), {}) if len(emails) > 1 else {}
+            delivered = counts.get("delivered", 0) or None
+            opens = counts.get("unique_opens", 0)
+        opens_known = bool(emails) and not self._opens_unknown.intersection(emails)
+        notes = []
+        if delivered is None:
+            notes.append(_NO_EMAIL if self._unknown_deliveries else _NO_DELIVERIES)
+        if not opens_known and (emails or not notes):
+            notes.append(_NO_OPEN_EMAIL)
+        return _Base(delivered, opens if opens_known else None, "; ".join(notes) or None)
+
+
+def _cta(
+    link: LinkMapEntry,
+    row: Mapping[str, Any] | None,
+    clicks: int,
+    base: _Base,
+    emails: tuple[str, ...] = (),
+) -> CtaTotals:
+    total = int(row["total_clicks"]) if row else 0
+    unique = int(row["unique_clicks"]) if row else 0
+    ctr = _rate(unique, base.delivered)
+    ctor = _rate(unique, base.unique_opens)
+    return CtaTotals(
+        id=link.id,
+        template=link.template,
+        text=link.text,
+        url=link.url,
+        role=link.role,
+        status=link.status,
+        total_clicks=total,
+        unique_clicks=unique,
+        click_share=_rate(total, clicks),
+        ctr=ctr,
+        ctor=ctor,
+        note=base.note if ctr is None or ctor is None else None,
+        part=link.part,
+        emails=emails,
+    )
+
+
+def _order(rows: Mapping[str, Mapping[str, Any]], listed: list[str]) -> list[str]:
+    def clicks(link_id: str) -> int:
+        return -int(rows[link_id]["total_clicks"]) if link_id in rows else 0
+
+    return sorted(set(listed) | set(rows), key=lambda i: (clicks(i), i))
+
+
+class _Figures:
+    """The query results of one report, read into tallies per dimension."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, options: ReportOptions) -> None:
+        self.options = options
+        by = bool(options.by)
+        self.tallies: dict[Key, _Tally] = defaultdict(_Tally)
+        self.ctas: dict[Key, dict[str, dict[str, Any]]] = defaultdict(dict)
+        dims = "grp, email, GROUPING(grp) AS g_grp, GROUPING(email) AS g_email"
+        if not by:
+            dims = "NULL AS grp, email, 1 AS g_grp, GROUPING(email) AS g_email"
+        group_sets = ["(grp, reason, type)"] if by else []
+        row_sets = ", ".join([*group_sets, "(email, reason, type)", "(reason, type)"])
+        for row in _fetch(con, _ROWS.format(dims=dims, sets=row_sets), []):
+            tally = self.tallies[self._key(row)]
+            n = int(row["n"])
+            tally.rows_read += n
+            if row["reason"] is None:
+                tally.counted[str(row["type"])] = tally.counted.get(str(row["type"]), 0) + n
+            else:
+                tally.excluded[str(row["reason"])] += n
+            tally.flagged_bot += int(row["flagged"])
+            tally.machine_known += int(row["machine_known"])
+        recipient_sets = "(grp, recipient), (recipient)" if by else "(grp, recipient)"
+        for row in _fetch(con, _RECIPIENTS.format(recipient_sets=recipient_sets), []):
+            key: Key = ("all", None) if (row["overall"] or not by) else ("group", row["grp"])
+            self.tallies[key].recipients = _recipient_counts(row)
+        con.execute(EMAIL_RECIPIENTS)
+        for row in _fetch(con, _EMAILS, []):
+            self.tallies[("email", row["email"])].recipients = _recipient_counts(row)
+        self.scopes = {row["scope"]: _recipient_counts(row) for row in _fetch(con, _SCOPES, [])}
+        cta_sets = ", ".join(
+            [
+                *(["(grp, link_id, recipient)"] if by else []),
+                "(email, link_id, recipient)",
+                "(link_id, recipient)",
+            ]
         )
-    return tuple(out)
+        outer = "grp, email, g_grp, g_email"
+        for row in _fetch(con, _CTAS.format(outer_dims=outer, dims=dims, sets=cta_sets), []):
+            self.ctas[self._key(row)][str(row["link_id"])] = row
+
+    @staticmethod
+    def _key(row: Mapping[str, Any]) -> Key:
+        if not row["g_grp"]:
+            return ("group", row["grp"])
+        if not row["g_email"]:
+            return ("email", row["email"])
+        return ("all", None)
 
 
 def aggregate(
-    con: duckdb.DuckDBPyConnection, entries: list[LinkMapEntry], options: ReportOptions
+    con: duckdb.DuckDBPyConnection,
+    entries: list[LinkMapEntry],
+    options: ReportOptions,
+    catalog: EmailCatalog,
 ) -> Report:
     """Read the figures out of `classified` into a `Report`."""
-    # Without --by, `grp` is NULL everywhere and its one group is the overall figure.
-    by = bool(options.by)
-    tallies: dict[tuple[bool, str | None], _Tally] = defaultdict(_Tally)
-    row_sets = "(grp, reason, type), (reason, type)" if by else "(grp, reason, type)"
-    for row in _fetch(con, _ROWS.format(row_sets=row_sets), []):
-        tally = tallies[_key(row)]
-        n = int(row["n"])
-        tally.rows_read += n
-        if row["reason"] is None:
-            tally.counted[str(row["type"])] = tally.counted.get(str(row["type"]), 0) + n
-        else:
-            tally.excluded[str(row["reason"])] += n
-        tally.flagged_bot += int(row["flagged"])
-        tally.machine_known += int(row["machine_known"])
-    recipient_sets = "(grp, recipient), (recipient)" if by else "(grp, recipient)"
-    for row in _fetch(con, _RECIPIENTS.format(recipient_sets=recipient_sets), []):
-        tallies[_key(row)].recipients = {
-            name: int(row[name])
-            for name in ("delivered", "unique_opens", "human_opens", "clickers", "unsubscribes")
-        }
-    ctas: dict[tuple[bool, str | None], list[dict[str, Any]]] = defaultdict(list)
-    cta_sets = (
-        "(grp, link_id, recipient), (link_id, recipient)" if by else "(grp, link_id, recipient)"
-    )
-    for row in _fetch(con, _CTAS.format(cta_sets=cta_sets), []):
-        ctas[_key(row)].append(row)
+    figures = _Figures(con, options)
+    tallies = figures.tallies
     links = {entry.id: entry for entry in entries}
     # Every trackable CTA is listed, clicked or not: a CTA nobody clicked is a finding too.
-    listed = [entry.id for entry in entries if entry.role == "cta" and entry.status == "active"]
+    active = [entry.id for entry in entries if entry.role == "cta" and entry.status == "active"]
+    summary = _summary(tallies[("all", None)], options, given=True)
 
-    overall_key = (by, None)
-    summary = _summary(tallies[overall_key], options, overall=True)
-    report_ctas = _cta_rows(ctas.get(overall_key, []), links, summary, listed)
+    email_keys = sorted(
+        {key for dim, key in tallies if dim == "email" and key is not None}
+        | {e for e in catalog.emails if tallies.get(("email", e), _Tally()).rows_read}
+    )
+    unidentified = tallies.get(("email", None))
+    # The user's --delivered/--sent describe the send: one email's, when the input is one.
+    one_email = len(email_keys) == 1 and not (unidentified and unidentified.counted)
+    bases = _Bases(
+        {k: tallies[("email", k)] for k in email_keys},
+        figures.scopes,
+        unidentified.counted if unidentified else {},
+        options,
+        one_email,
+    )
+    email_summaries = bases.summaries
+
+    def email_note(key: str) -> str | None:
+        return bases.of((key,)).note
+
+    def base_of(link: LinkMapEntry) -> _Base:
+        return bases.of(catalog.emails_with(link.template))
+
+    overall_rows = figures.ctas.get(("all", None), {})
+    report_ctas = tuple(
+        _cta(
+            links[i],
+            overall_rows.get(i),
+            summary.clicks_counted,
+            base_of(links[i]),
+            catalog.emails_with(links[i].template),
+        )
+        for i in _order(overall_rows, active)
+    )
+
+    emails = []
+    for key in email_keys:
+        email_summary = email_summaries[key]
+        base = _Base(email_summary.delivered, email_summary.unique_opens, email_note(key))
+        rows = figures.ctas.get(("email", key), {})
+        contained = [
+            entry.id
+            for entry in entries
+            if entry.role == "cta"
+            and entry.status == "active"
+            and key in catalog.emails_with(entry.template)
+        ]
+        ctas = tuple(
+            _cta(
+                links[i],
+                rows.get(i),
+                email_summary.clicks_counted,
+                base,
+                catalog.emails_with(links[i].template),
+            )
+            for i in _order(rows, contained)
+        )
+        emails.append(
+            EmailFigures(
+                email=key,
+                in_link_map=key in catalog.emails,
+                templates=catalog.templates_of(key),
+                summary=email_summary,
+                ctas=ctas,
+                note=email_note(key),
+            )
+        )
+
     groups = []
-    for key in sorted(
-        (k for k in tallies if by and not k[0]), key=lambda k: (k[1] is None, k[1] or "")
+    by_template = options.by == "template"
+    for dim, group_key in sorted(
+        (k for k in tallies if k[0] == "group"), key=lambda k: (k[1] is None, k[1] or "")
     ):
-        group_summary = _summary(tallies[key], options, overall=False)
-        group_ctas = _cta_rows(ctas.get(key, []), links, group_summary, [])
-        groups.append(Group(key[1], group_summary, group_ctas))
+        # `--by template` groups are the emails: the same figures as `Report.emails`.
+        is_email = by_template and group_key is not None and group_key in email_summaries
+        group_summary = (
+            email_summaries[group_key]
+            if is_email and group_key is not None
+            else _summary(tallies[(dim, group_key)], options, given=False)
+        )
+        note = email_note(group_key) if is_email and group_key is not None else None
+        base = _Base(group_summary.delivered, group_summary.unique_opens, note)
+        rows = figures.ctas.get((dim, group_key), {})
+        group_ctas = tuple(
+            _cta(links[i], rows[i], group_summary.clicks_counted, base) for i in _order(rows, [])
+        )
+        groups.append(Group(group_key, group_summary, group_ctas))
     unmatched = tuple(
         UnmatchedUrl(str(row["url"]), int(row["clicks"]))
         for row in _fetch(con, _UNMATCHED, [options.unmatched_limit])
     )
     span = con.execute("SELECT min(time), max(time) FROM events WHERE NOT malformed").fetchone()
     first, last = span if span else (None, None)
-    return Report(summary, report_ctas, unmatched, options.by, tuple(groups), first, last)
+    return Report(
+        summary,
+        report_ctas,
+        unmatched,
+        options.by,
+        tuple(groups),
+        first,
+        last,
+        emails=tuple(emails),
+        unidentified=_summary(unidentified, options, given=False) if unidentified else None,
+    )

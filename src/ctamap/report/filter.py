@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ctamap.report import identity
 from ctamap.report.model import BotMode, ReportOptions
 
-#: `--by` value -> SQL for the group key of a row (`e` = event, `l` = its link, if any).
+#: `--by` value -> SQL for the group key of a row (`e` = event, `l` = its link, if any). The
+#: template is the row's email (`identity`): one name per message, text twins and layouts
+#: inside the email they were sent in.
 GROUP_KEYS: dict[str, str] = {
-    "template": "coalesce(l.template, e.template)",
+    "template": identity.EVENT_EMAIL,
     "campaign": "coalesce(l.campaign, e.campaign)",
     "day": "CAST(CAST(e.time AS DATE) AS VARCHAR)",
     "part": "CASE WHEN e.type = 'click' THEN coalesce(e.part, l.part) "
@@ -92,11 +95,12 @@ base AS NOT MATERIALIZED (
         -- Only unmatched URLs are listed later: do not carry every URL along.
         CASE WHEN e.type = 'click' AND u.link_id IS NULL THEN e.url END AS unmatched_url,
         CASE WHEN e.type = 'click' THEN coalesce(u.link_id, e.url) END AS target,
-        {group_key(options.by)} AS grp
+        {group_key(options.by)} AS grp,
+        {identity.EVENT_EMAIL} AS email
     FROM events e
     LEFT JOIN later_copies lc ON e.rowid = lc.rid
     LEFT JOIN url_links u ON e.type = 'click' AND e.url = u.url
-    LEFT JOIN links l ON u.link_id = l.id
+    LEFT JOIN links l ON u.link_id = l.id{identity.EVENT_EMAIL_JOINS}
 ),
 clicks AS (
     SELECT rid, recipient, coalesce(message_id, 0) AS message_key, time, bot,
@@ -140,7 +144,8 @@ burst_clicks AS (
 signals AS ({signals}
 ),
 judged AS (
-    SELECT b.type, b.recipient, b.time, b.machine_open, b.link_id, b.grp, b.unmatched_url,
+    SELECT b.type, b.recipient, b.time, b.machine_open, b.link_id, b.grp, b.email,
+        b.unmatched_url,
         (b.type = 'click' AND b.role = 'unsubscribe') AS unsubscribe_click,
         CASE
             WHEN b.early_reason IS NOT NULL OR b.type <> 'click' THEN b.early_reason
@@ -150,7 +155,8 @@ judged AS (
         s.rid IS NOT NULL AS bot_signal
     FROM base b LEFT JOIN signals s ON b.rid = s.rid
 )
-SELECT type, recipient, link_id, unsubscribe_click, grp, machine_open, final_reason AS reason,
+SELECT type, recipient, link_id, unsubscribe_click, grp, email, machine_open,
+       final_reason AS reason,
        bot_signal AND final_reason IS NULL AS flagged,
        CASE WHEN final_reason = 'unmatched' THEN unmatched_url END AS url
 FROM (SELECT *, {repeat} AS final_reason FROM judged)

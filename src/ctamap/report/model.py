@@ -49,6 +49,13 @@ LINK_SCHEMA: Schema = (
 )
 
 
+#: The catalogue's tables (`catalog.tables`): which emails there are and what each contains.
+EMAIL_ALIAS_SCHEMA: Schema = (("alias", "VARCHAR"), ("email", "VARCHAR"))
+LINK_EMAIL_SCHEMA: Schema = (("link_id", "VARCHAR"), ("email", "VARCHAR"))
+SCOPE_EMAIL_SCHEMA: Schema = (("scope", "VARCHAR"), ("email", "VARCHAR"))
+LINK_SCOPE_SCHEMA: Schema = (("link_id", "VARCHAR"), ("scope", "VARCHAR"))
+
+
 def column_names(schema: Schema) -> tuple[str, ...]:
     """The column names of a schema, in order."""
     return tuple(name for name, _ in schema)
@@ -123,6 +130,10 @@ class ReportOptions:
     """DuckDB's memory budget; beyond it, work spills to the system temp folder."""
     show_recipients: bool = False
     """Allow `--by` on a column that holds addresses."""
+    layouts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Layouts and partials among the link map's templates, each with the emails that use it
+    (`catalog.composition` reads them from the template graph). A layout's links are sent in
+    those emails; without this, every template that is not a text twin is an email."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +212,55 @@ class CtaTotals:
     click_share: float | None
     ctr: float | None
     ctor: float | None
+    note: str | None = None
+    """Why `ctr`/`ctor` are unknown (None), when they are."""
+    part: str = "html"
+    """`text` for a link of a text twin, else `html`."""
+    emails: tuple[str, ...] = ()
+    """The emails the link is sent in (a layout's link: every email that uses the layout);
+    `ctr`/`ctor` divide by their deliveries and opens."""
+
+
+@dataclass(frozen=True)
+class EmailFigures:
+    """One email's own figures: its deliveries, opens and clickers, and each of its CTAs'
+    clicks over those deliveries and opens. Its HTML template, its text twin and the layouts
+    it uses are one email (`templates`); a layout link's clicks count in the email they came
+    from."""
+
+    email: str
+    """The link-map key of the email's HTML template; the provider's own name for an email
+    the link map does not have."""
+    in_link_map: bool
+    templates: tuple[str, ...]
+    """Link-map templates the email is made of: itself, its text twin, its layouts/partials."""
+    summary: Summary
+    """Rows, deliveries, opens, clickers and rates of this email's events only."""
+    ctas: tuple[CtaTotals, ...]
+    """Its CTAs (its own, its text twin's, its layouts'), clicked or not, with this email's
+    figures."""
+    note: str | None = None
+    """Why the rates are unknown (None), when they are."""
+
+    @property
+    def delivered(self) -> int | None:
+        return self.summary.delivered
+
+    @property
+    def unique_opens(self) -> int:
+        return self.summary.unique_opens
+
+    @property
+    def unique_clickers(self) -> int:
+        return self.summary.unique_clickers
+
+    @property
+    def ctr(self) -> float | None:
+        return self.summary.ctr
+
+    @property
+    def ctor(self) -> float | None:
+        return self.summary.ctor
 
 
 @dataclass(frozen=True)
@@ -245,6 +305,10 @@ class Report:
     sources: tuple[SourceNote, ...] = ()
     errors: tuple[str, ...] = ()
     """One line per input file that could not be read (exit code 2)."""
+    emails: tuple[EmailFigures, ...] = ()
+    """Per email, in key order; events whose email is unknown are in none of them."""
+    unidentified: Summary | None = None
+    """Figures of the events no email could be found for (None when there are none)."""
 
     def with_inputs(self, sources: tuple[SourceNote, ...], errors: tuple[str, ...]) -> Report:
         """This report, with what was read from each file and what could not be."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import duckdb
 
 from ctamap.errors import InputError
-from ctamap.report import attribute, engine, filter, normalise
+from ctamap.report import attribute, catalog, engine, filter, identity, normalise
 from ctamap.report.aggregate import aggregate
 from ctamap.report.detect import detect
 from ctamap.report.linkmap import load_link_maps
@@ -161,15 +161,19 @@ def run_reports(options: ReportOptions, views: Sequence[str | None]) -> list[Rep
     """One `Report` per `--by` value in `views`, from one read and attribution of the inputs
     (the click map shows the user's report and its per-template, per-day, per-part views)."""
     entries = load_link_maps(options.maps)
+    emails = catalog.build_catalog(entries, dict(options.layouts))
     con = engine.connect(options.memory_limit)
     notes, errors = load_events(con, options)
     attribute.load_links(con, entries)
     con.execute(attribute.attribution_sql(options.link_id_param))
+    identity.load_catalog(con, catalog.tables(emails, entries))
+    for _, statement in identity.STATEMENTS:
+        con.execute(statement)
     big = options.progress and _count(con) >= PROGRESS_MIN_ROWS
     inputs = tuple(str(error) for error in errors)
     reports = []
     for by in views:
         view = replace(options, by=by)
         engine.execute(con, filter.classify_sql(view), progress=big, label="attributing clicks")
-        reports.append(aggregate(con, entries, view).with_inputs(notes, inputs))
+        reports.append(aggregate(con, entries, view, emails).with_inputs(notes, inputs))
     return reports

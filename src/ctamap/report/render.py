@@ -199,6 +199,13 @@ def _cta_table(ctas: tuple[CtaTotals, ...], title: str) -> Any:
             _pct(cta.ctr),
             _pct(cta.ctor),
         )
+    # A rate shown as "—" is unknown, never zero: say why under the table.
+    notes = dict.fromkeys(cta.note for cta in ctas if cta.note)
+    if notes:
+        from rich.markup import escape
+
+        table.caption = "\n".join(escape(f"CTR/CTOR —: {note}") for note in notes)
+        table.caption_justify = "left"
     return table
 
 

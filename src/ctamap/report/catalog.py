@@ -1,0 +1,180 @@
+"""Which emails the link map's templates make up: a text twin is a part of its HTML email, a
+layout or partial is a part of every email that uses it, any other template is an email.
+
+The report joins events to these emails (template identity) and divides each CTA's clicks by
+the deliveries of the emails that contain it. The catalogue is plain data built in Python from
+the link map and the template graph; `tables` turns it into rows the SQL stages join against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from ctamap.linkmap import LinkMapEntry, template_prefix
+
+if TYPE_CHECKING:
+    from ctamap.config import Config
+
+#: Composition of a link map's templates: layout or partial key -> keys of the emails using it.
+Composition = Mapping[str, tuple[str, ...]]
+
+
+def _pair_key(key: str) -> tuple[str, ...]:
+    from ctamap.graph import pair_key
+
+    return pair_key(Path(key))
+
+
+def _is_text(key: str, entries: Sequence[LinkMapEntry]) -> bool:
+    if any(entry.kind == "text-version" for entry in entries):
+        return True
+    name = PurePosixPath(key).name.lower()
+    return name.endswith((".txt", ".text")) or any(
+        mark in name for mark in ("-text.", "_text.", ".txt.", ".text.")
+    )
+
+
+@dataclass(frozen=True)
+class EmailCatalog:
+    """The emails of a link map and what each is made of."""
+
+    email_of: Mapping[str, str]
+    """Template key -> the email it belongs to (itself, or the HTML twin of a text template).
+    Layouts and partials are not here: they belong to several emails (`layouts`)."""
+    layouts: Composition = field(default_factory=dict)
+    """Layout or partial key -> the emails that use it (from the template graph)."""
+    part_of: Mapping[str, str] = field(default_factory=dict)
+    """Template key -> `html` or `text`."""
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    """A name a provider may give an email (path, file name, stem, slug, link-ID prefix; lower
+    case) -> the email. Names that would fit two emails are left out."""
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.email_of.values())))
+
+    def emails_with(self, template: str) -> tuple[str, ...]:
+        """The emails a link written in `template` is sent in."""
+        if template in self.layouts:
+            return self.layouts[template]
+        email = self.email_of.get(template)
+        return (email,) if email is not None else ()
+
+    def templates_of(self, email: str) -> tuple[str, ...]:
+        """The templates an email is made of: itself, its text twin, its layouts."""
+        own = sorted(t for t, e in self.email_of.items() if e == email)
+        own.sort(key=lambda t: (t != email, t))
+        used = sorted(t for t, users in self.layouts.items() if email in users)
+        return (*own, *used)
+
+
+def _aliases(key: str, entries: Sequence[LinkMapEntry]) -> set[str]:
+    from ctamap.ids import slugify, template_slugs
+
+    path = PurePosixPath(key)
+    names = {key, path.name, path.name.split(".")[0], *template_slugs(key, False)}
+    names |= {template_prefix(entry.id) for entry in entries}
+    names.add(slugify(key.rsplit(".", 1)[0], 200))
+    return {name.lower() for name in names if name}
+
+
+def build_catalog(
+    entries: Iterable[LinkMapEntry], layouts: Composition | None = None
+) -> EmailCatalog:
+    """The catalogue of `entries`; `layouts` says which templates are layouts or partials and
+    which emails use each (without it, every non-text template is an email of its own)."""
+    by_template: dict[str, list[LinkMapEntry]] = {}
+    for entry in entries:
+        by_template.setdefault(entry.template, []).append(entry)
+    used = {k: tuple(sorted(set(v))) for k, v in (layouts or {}).items() if v}
+    texts = {key for key, found in by_template.items() if _is_text(key, found)}
+    html_by_pair: dict[tuple[str, ...], str] = {}
+    for key in sorted(by_template):
+        if key not in texts and key not in used:
+            html_by_pair.setdefault(_pair_key(key), key)
+    email_of: dict[str, str] = {}
+    part_of: dict[str, str] = {}
+    for key in sorted(by_template):
+        part_of[key] = "text" if key in texts else "html"
+        if key in used:
+            continue
+        email_of[key] = html_by_pair.get(_pair_key(key), key) if key in texts else key
+    claims: dict[str, set[str]] = {}
+    for key, email in email_of.items():
+        for alias in _aliases(key, by_template[key]):
+            claims.setdefault(alias, set()).add(email)
+    aliases = {alias: next(iter(found)) for alias, found in claims.items() if len(found) == 1}
+    return EmailCatalog(email_of, used, part_of, aliases)
+
+
+def composition(
+    entries: Iterable[LinkMapEntry], bases: Sequence[Path], config: Config
+) -> dict[str, tuple[str, ...]]:
+    """Layout or partial key -> keys of the link map's emails that use it, from the template
+    graph of the link map's templates found under `bases` (the first base holding a key wins).
+    Templates not found are left out: their links then count as their own email's."""
+    from ctamap.graph import TemplateGraph
+    from ctamap.pipeline import load
+    from ctamap.walk import TemplateFile, display, is_text_name
+
+    keys = sorted({entry.template for entry in entries})
+    files: list[TemplateFile] = []
+    key_of: dict[Path, str] = {}
+    for key in keys:
+        for base in bases:
+            candidate = base / key
+            if candidate.is_file():
+                path = candidate.resolve()
+                key_of[path] = key
+                files.append(
+                    TemplateFile(path, display(path), key, is_text_name(path.name, config))
+                )
+                break
+    if not files:
+        return {}
+    loaded = load(files, config)
+    graph = TemplateGraph.of(loaded.templates, config)
+    found: dict[str, tuple[str, ...]] = {}
+    for file, _ in loaded.templates:
+        if not graph.is_layout(file):
+            continue
+        users = tuple(sorted(key_of[u.path] for u in graph.emails_using(file) if u.path in key_of))
+        if users:
+            found[key_of[file.path]] = users
+    return found
+
+
+@dataclass(frozen=True)
+class CatalogRows:
+    """The catalogue as rows of the tables the SQL joins (`tables`)."""
+
+    aliases: list[tuple[str, str]]
+    """(alias, email)."""
+    link_emails: list[tuple[str, str]]
+    """(link_id, email) for every email a link is sent in."""
+    scopes: list[tuple[str, str]]
+    """(scope, email) for links sent in more than one email: the scope names that set."""
+    link_scopes: list[tuple[str, str]]
+    """(link_id, scope) for those links."""
+
+
+def tables(catalog: EmailCatalog, entries: Iterable[LinkMapEntry]) -> CatalogRows:
+    link_emails: list[tuple[str, str]] = []
+    scopes: dict[str, tuple[str, ...]] = {}
+    link_scopes: list[tuple[str, str]] = []
+    for entry in entries:
+        emails = catalog.emails_with(entry.template)
+        link_emails.extend((entry.id, email) for email in emails)
+        if len(emails) > 1:
+            scope = "\n".join(emails)
+            scopes[scope] = emails
+            link_scopes.append((entry.id, scope))
+    return CatalogRows(
+        aliases=sorted(catalog.aliases.items()),
+        link_emails=link_emails,
+        scopes=[(scope, email) for scope, emails in scopes.items() for email in emails],
+        link_scopes=link_scopes,
+    )
