@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 import duckdb
 
-from ctamap.report.catalog import EmailCatalog
+from ctamap.report import identity
+from ctamap.report.catalog import EmailCatalog, scope_name
 from ctamap.report.linkmap import LinkMapEntry
 from ctamap.report.model import (
     EXCLUSION_REASONS,
@@ -61,25 +62,25 @@ FROM (
 GROUP BY grp, overall
 """
 
-#: Each recipient's flags per email: the email figures and the CTA scopes read it.
-EMAIL_RECIPIENTS = f"""
-CREATE OR REPLACE TABLE email_recipients AS
-SELECT email, recipient, {_FLAGS}
-FROM classified WHERE reason IS NULL
-GROUP BY email, recipient
+#: Per email (its number, `identity`), the same distinct-recipient figures.
+_EMAILS = f"""
+SELECT email, {_COUNTS}
+FROM (
+    SELECT email, recipient, {_FLAGS}
+    FROM classified WHERE reason IS NULL
+    GROUP BY email, recipient
+)
+GROUP BY email
 """
-
-_EMAILS = f"SELECT email, {_COUNTS} FROM email_recipients GROUP BY email"
 
 # A link sent in several emails (a layout's): distinct recipients over those emails together.
 _SCOPES = f"""
-SELECT scope, {_COUNTS} FROM (
-    SELECT s.scope, r.recipient,
-        bool_or(r.delivered) AS delivered, bool_or(r.opened) AS opened,
-        bool_or(r.human_open) AS human_open, bool_or(r.clicked) AS clicked,
-        bool_or(r.unsubscribed) AS unsubscribed
-    FROM email_recipients r JOIN scope_emails s ON r.email = s.email
-    GROUP BY s.scope, r.recipient
+SELECT scope, {_COUNTS}
+FROM (
+    SELECT s.scope, c.recipient, {_FLAGS}
+    FROM classified c JOIN scope_emails s ON c.email = s.email
+    WHERE c.reason IS NULL
+    GROUP BY s.scope, c.recipient
 )
 GROUP BY scope
 """
@@ -222,7 +223,7 @@ class _Bases:
             summary = self.summaries[emails[0]]
             delivered, opens = summary.delivered, summary.unique_opens
         else:
-            counts = self._scopes.get("\n".join(emails), {}) if len(emails) > 1 else {}
+            counts = self._scopes.get(scope_name(emails), {}) if len(emails) > 1 else {}
             delivered = counts.get("delivered", 0) or None
             opens = counts.get("unique_opens", 0)
         opens_known = bool(emails) and not self._opens_unknown.intersection(emails)
@@ -273,9 +274,13 @@ def _order(rows: Mapping[str, Mapping[str, Any]], listed: list[str]) -> list[str
 class _Figures:
     """The query results of one report, read into tallies per dimension."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, options: ReportOptions) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, options: ReportOptions, scoped: bool
+    ) -> None:
         self.options = options
-        by = bool(options.by)
+        # `--by template` groups are the emails: no grouping of their own.
+        by = bool(options.by) and options.by != "template"
+        self.names = identity.email_names(con)
         self.tallies: dict[Key, _Tally] = defaultdict(_Tally)
         self.ctas: dict[Key, dict[str, dict[str, Any]]] = defaultdict(dict)
         dims = "grp, email, GROUPING(grp) AS g_grp, GROUPING(email) AS g_email"
@@ -297,10 +302,13 @@ class _Figures:
         for row in _fetch(con, _RECIPIENTS.format(recipient_sets=recipient_sets), []):
             key: Key = ("all", None) if (row["overall"] or not by) else ("group", row["grp"])
             self.tallies[key].recipients = _recipient_counts(row)
-        con.execute(EMAIL_RECIPIENTS)
         for row in _fetch(con, _EMAILS, []):
-            self.tallies[("email", row["email"])].recipients = _recipient_counts(row)
-        self.scopes = {row["scope"]: _recipient_counts(row) for row in _fetch(con, _SCOPES, [])}
+            self.tallies[("email", self._name(row["email"]))].recipients = _recipient_counts(row)
+        self.scopes = (
+            {row["scope"]: _recipient_counts(row) for row in _fetch(con, _SCOPES, [])}
+            if scoped
+            else {}
+        )
         cta_sets = ", ".join(
             [
                 *(["(grp, link_id, recipient)"] if by else []),
@@ -312,12 +320,14 @@ class _Figures:
         for row in _fetch(con, _CTAS.format(outer_dims=outer, dims=dims, sets=cta_sets), []):
             self.ctas[self._key(row)][str(row["link_id"])] = row
 
-    @staticmethod
-    def _key(row: Mapping[str, Any]) -> Key:
+    def _name(self, number: int | None) -> str | None:
+        return None if number is None else self.names[int(number)]
+
+    def _key(self, row: Mapping[str, Any]) -> Key:
         if not row["g_grp"]:
             return ("group", row["grp"])
         if not row["g_email"]:
-            return ("email", row["email"])
+            return ("email", self._name(row["email"]))
         return ("all", None)
 
 
@@ -328,7 +338,8 @@ def aggregate(
     catalog: EmailCatalog,
 ) -> Report:
     """Read the figures out of `classified` into a `Report`."""
-    figures = _Figures(con, options)
+    scoped = any(len(catalog.emails_with(entry.template)) > 1 for entry in entries)
+    figures = _Figures(con, options, scoped)
     tallies = figures.tallies
     links = {entry.id: entry for entry in entries}
     # Every trackable CTA is listed, clicked or not: a CTA nobody clicked is a finding too.
@@ -372,7 +383,7 @@ def aggregate(
     emails = []
     for key in email_keys:
         email_summary = email_summaries[key]
-        base = _Base(email_summary.delivered, email_summary.unique_opens, email_note(key))
+        base = bases.of((key,))
         rows = figures.ctas.get(("email", key), {})
         contained = [
             entry.id
@@ -402,20 +413,25 @@ def aggregate(
             )
         )
 
-    groups = []
-    by_template = options.by == "template"
+    groups: list[Group] = []
+    if options.by == "template":
+        # The groups are the emails (clicked CTAs only), then the events of no known email.
+        for email in emails:
+            clicked = tuple(cta for cta in email.ctas if cta.total_clicks)
+            groups.append(Group(email.email, email.summary, clicked))
+        if unidentified is not None:
+            rest = _summary(unidentified, options, given=False)
+            rows = figures.ctas.get(("email", None), {})
+            base = _Base(None, None, _NO_EMAIL)
+            clicked = tuple(
+                _cta(links[i], rows[i], rest.clicks_counted, base) for i in _order(rows, [])
+            )
+            groups.append(Group(None, rest, clicked))
     for dim, group_key in sorted(
         (k for k in tallies if k[0] == "group"), key=lambda k: (k[1] is None, k[1] or "")
     ):
-        # `--by template` groups are the emails: the same figures as `Report.emails`.
-        is_email = by_template and group_key is not None and group_key in email_summaries
-        group_summary = (
-            email_summaries[group_key]
-            if is_email and group_key is not None
-            else _summary(tallies[(dim, group_key)], options, given=False)
-        )
-        note = email_note(group_key) if is_email and group_key is not None else None
-        base = _Base(group_summary.delivered, group_summary.unique_opens, note)
+        group_summary = _summary(tallies[(dim, group_key)], options, given=False)
+        base = _Base(group_summary.delivered, group_summary.unique_opens)
         rows = figures.ctas.get((dim, group_key), {})
         group_ctas = tuple(
             _cta(links[i], rows[i], group_summary.clicks_counted, base) for i in _order(rows, [])

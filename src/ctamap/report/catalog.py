@@ -107,7 +107,13 @@ def build_catalog(
         for alias in _aliases(key, by_template[key]):
             claims.setdefault(alias, set()).add(email)
     aliases = {alias: next(iter(found)) for alias, found in claims.items() if len(found) == 1}
-    return EmailCatalog(email_of, used, part_of, aliases)
+    # A layout is sent in the emails using it (a text user counts as its HTML email).
+    emails = set(email_of.values())
+    sent_in = {
+        key: tuple(sorted({email_of.get(u, u) for u in users} & emails))
+        for key, users in used.items()
+    }
+    return EmailCatalog(email_of, sent_in, part_of, aliases)
 
 
 def composition(
@@ -149,32 +155,36 @@ def composition(
 
 @dataclass(frozen=True)
 class CatalogRows:
-    """The catalogue as rows of the tables the SQL joins (`tables`)."""
+    """The catalogue as rows of the tables the SQL joins (`identity.load_catalog`). Emails
+    are numbered in key order (`names`)."""
 
-    aliases: list[tuple[str, str]]
+    names: list[tuple[int, str]]
+    """(email number, email key)."""
+    aliases: list[tuple[str, int]]
     """(alias, email)."""
-    link_emails: list[tuple[str, str]]
+    link_emails: list[tuple[str, int]]
     """(link_id, email) for every email a link is sent in."""
-    scopes: list[tuple[str, str]]
+    scopes: list[tuple[str, int]]
     """(scope, email) for links sent in more than one email: the scope names that set."""
-    link_scopes: list[tuple[str, str]]
-    """(link_id, scope) for those links."""
+
+
+def scope_name(emails: Sequence[str]) -> str:
+    """The name of the set of emails a link is sent in."""
+    return "\n".join(emails)
 
 
 def tables(catalog: EmailCatalog, entries: Iterable[LinkMapEntry]) -> CatalogRows:
-    link_emails: list[tuple[str, str]] = []
+    number = {email: n for n, email in enumerate(catalog.emails)}
+    link_emails: list[tuple[str, int]] = []
     scopes: dict[str, tuple[str, ...]] = {}
-    link_scopes: list[tuple[str, str]] = []
     for entry in entries:
         emails = catalog.emails_with(entry.template)
-        link_emails.extend((entry.id, email) for email in emails)
+        link_emails.extend((entry.id, number[email]) for email in emails)
         if len(emails) > 1:
-            scope = "\n".join(emails)
-            scopes[scope] = emails
-            link_scopes.append((entry.id, scope))
+            scopes[scope_name(emails)] = emails
     return CatalogRows(
-        aliases=sorted(catalog.aliases.items()),
+        names=[(n, email) for email, n in number.items()],
+        aliases=sorted((alias, number[email]) for alias, email in catalog.aliases.items()),
         link_emails=link_emails,
-        scopes=[(scope, email) for scope, emails in scopes.items() for email in emails],
-        link_scopes=link_scopes,
+        scopes=[(scope, number[email]) for scope, emails in scopes.items() for email in emails],
     )

@@ -13,11 +13,11 @@ from datetime import datetime
 from ctamap.report import identity
 from ctamap.report.model import BotMode, ReportOptions
 
-#: `--by` value -> SQL for the group key of a row (`e` = event, `l` = its link, if any). The
-#: template is the row's email (`identity`): one name per message, text twins and layouts
-#: inside the email they were sent in.
+#: `--by` value -> SQL for the group key of a row (`e` = event, `l` = its link, if any).
+#: `template` groups are the emails, which every row carries anyway (`email`, `identity`):
+#: the aggregation reads them from there.
 GROUP_KEYS: dict[str, str] = {
-    "template": identity.EVENT_EMAIL,
+    "template": "CAST(NULL AS VARCHAR)",
     "campaign": "coalesce(l.campaign, e.campaign)",
     "day": "CAST(CAST(e.time AS DATE) AS VARCHAR)",
     "part": "CASE WHEN e.type = 'click' THEN coalesce(e.part, l.part) "

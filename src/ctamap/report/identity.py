@@ -2,24 +2,27 @@
 
 The provider's own name for the email (`events.template`: a custom arg, tag, template ID ...)
 is matched to the link map's emails by path, file name, stem or slug (`email_aliases`); a name
-the link map does not know stays the email's name. A message without one takes the email of
+the link map does not know is an email of its own. A message without one takes the email of
 the CTAs clicked in it. Every event of a message then shares the message's email, so a
 delivery, its opens and its clicks are never split across two names. When the whole input
 names one email only, events that name none belong to it.
 
-Named statements, run in order after attribution (`url_links`); plain SQL over the tables the
-catalogue (`catalog.tables`) and stage one load, with functions Spark SQL and Trino also have.
+Emails are numbers (`email_names`: number -> name). Named statements, run in order after
+attribution (`url_links`): plain SQL over the tables the catalogue (`catalog.tables`) and
+stage one load, with functions Spark SQL and Trino also have.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import duckdb
 
 from ctamap.report.catalog import CatalogRows
 from ctamap.report.model import (
     EMAIL_ALIAS_SCHEMA,
+    EMAIL_NAME_SCHEMA,
     LINK_EMAIL_SCHEMA,
-    LINK_SCOPE_SCHEMA,
     SCOPE_EMAIL_SCHEMA,
     Schema,
     column_names,
@@ -28,35 +31,45 @@ from ctamap.report.model import (
 
 
 def _load(
-    con: duckdb.DuckDBPyConnection, name: str, schema: Schema, rows: list[tuple[str, str]]
+    con: duckdb.DuckDBPyConnection, name: str, schema: Schema, rows: Sequence[tuple[object, ...]]
 ) -> None:
+    """A table from rows, in one statement (one list parameter per column)."""
     con.execute(create_table(name, schema))
-    names = column_names(schema)
-    columns = [[row[i] for row in rows] for i in range(len(names))]
-    unnested = ", ".join(f"unnest(?::VARCHAR[]) AS {column}" for column in names)
-    con.execute(f"INSERT INTO {name} BY NAME SELECT {unnested}", columns)
+    columns = [[row[i] for row in rows] for i in range(len(schema))]
+    unnested = ", ".join(f"unnest(?::{kind}[]) AS {column}" for column, kind in schema)
+    names = ", ".join(column_names(schema))
+    con.execute(f"INSERT INTO {name} ({names}) SELECT {unnested}", columns)
 
 
 def load_catalog(con: duckdb.DuckDBPyConnection, rows: CatalogRows) -> None:
-    """The catalogue's tables: `email_aliases`, `link_emails`, `scope_emails`, `link_scopes`."""
+    """The catalogue's tables: `email_names`, `email_aliases`, `link_emails`, `scope_emails`."""
+    _load(con, "email_names", EMAIL_NAME_SCHEMA, rows.names)
     _load(con, "email_aliases", EMAIL_ALIAS_SCHEMA, rows.aliases)
     _load(con, "link_emails", LINK_EMAIL_SCHEMA, rows.link_emails)
     _load(con, "scope_emails", SCOPE_EMAIL_SCHEMA, rows.scopes)
-    _load(con, "link_scopes", LINK_SCOPE_SCHEMA, rows.link_scopes)
 
 
 #: A provider's name as a slug, the way link IDs spell a template (`Welcome Email` ->
 #: `welcome-email`).
 _SLUG = "regexp_replace(regexp_replace(lower(t.template), '[^a-z0-9]+', '-', 'g'), '^-+|-+$', '')"
 
-#: Each distinct provider name -> the email it names (the name itself when the map has none).
+#: Each distinct provider name -> the email it names; a name the link map does not know gets
+#: a number of its own, after the link map's emails.
 TEMPLATE_NAMES = f"""
 CREATE OR REPLACE TABLE template_names AS
-SELECT t.template, coalesce(a.email, s.email, t.template) AS email,
+SELECT t.template,
+    coalesce(a.email, s.email, n.known + dense_rank() OVER (ORDER BY t.template)) AS email,
     coalesce(a.email, s.email) IS NOT NULL AS known
 FROM (SELECT DISTINCT template FROM events WHERE template IS NOT NULL AND NOT malformed) t
+CROSS JOIN (SELECT count(*) AS known FROM email_names) n
 LEFT JOIN email_aliases a ON a.alias = lower(trim(t.template))
 LEFT JOIN email_aliases s ON s.alias = {_SLUG}
+"""
+
+#: Names of the emails only the provider knows.
+PROVIDER_EMAIL_NAMES = """
+INSERT INTO email_names (email, name)
+SELECT email, template AS name FROM template_names WHERE NOT known
 """
 
 #: Links sent in exactly one email: a click on one says which email it came from (a layout
@@ -98,6 +111,7 @@ SELECT CASE WHEN count(DISTINCT email) = 1 THEN min(email) END AS email FROM (
 #: Statements in the order they run.
 STATEMENTS: tuple[tuple[str, str], ...] = (
     ("template_names", TEMPLATE_NAMES),
+    ("provider_email_names", PROVIDER_EMAIL_NAMES),
     ("link_homes", LINK_HOMES),
     ("message_emails", MESSAGE_EMAILS),
     ("sole_email", SOLE_EMAIL),
@@ -110,6 +124,14 @@ EVENT_EMAIL_JOINS = """
     LEFT JOIN link_homes lh ON u.link_id = lh.link_id
     CROSS JOIN sole_email se"""
 
-#: The email of an event row: its message's, else its own name's, else its clicked link's,
-#: else the input's one email.
+#: The email (number) of an event row: its message's, else its own name's, else its clicked
+#: link's, else the input's one email.
 EVENT_EMAIL = "coalesce(me.email, tn.email, lh.email, se.email)"
+
+
+def email_names(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """Email number -> name (the link map's key, or the provider's name)."""
+    return {
+        int(n): str(name)
+        for n, name in con.execute("SELECT email, name FROM email_names").fetchall()
+    }

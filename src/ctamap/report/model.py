@@ -50,10 +50,12 @@ LINK_SCHEMA: Schema = (
 
 
 #: The catalogue's tables (`catalog.tables`): which emails there are and what each contains.
-EMAIL_ALIAS_SCHEMA: Schema = (("alias", "VARCHAR"), ("email", "VARCHAR"))
-LINK_EMAIL_SCHEMA: Schema = (("link_id", "VARCHAR"), ("email", "VARCHAR"))
-SCOPE_EMAIL_SCHEMA: Schema = (("scope", "VARCHAR"), ("email", "VARCHAR"))
-LINK_SCOPE_SCHEMA: Schema = (("link_id", "VARCHAR"), ("scope", "VARCHAR"))
+#: Emails are numbered (`email_names`): counting per email and recipient then groups on two
+#: integers, not on a path string.
+EMAIL_NAME_SCHEMA: Schema = (("email", "INTEGER"), ("name", "VARCHAR"))
+EMAIL_ALIAS_SCHEMA: Schema = (("alias", "VARCHAR"), ("email", "INTEGER"))
+LINK_EMAIL_SCHEMA: Schema = (("link_id", "VARCHAR"), ("email", "INTEGER"))
+SCOPE_EMAIL_SCHEMA: Schema = (("scope", "VARCHAR"), ("email", "INTEGER"))
 
 
 def column_names(schema: Schema) -> tuple[str, ...]:
