@@ -421,6 +421,73 @@ def rules(
     typer.echo(found.doc)
 
 
+@app.command()
+@handles_errors
+def init(
+    folder: Annotated[
+        Path, typer.Argument(help="The folder that holds the templates (default: here).")
+    ] = Path("."),
+    pyproject: Annotated[
+        bool, typer.Option("--pyproject", help="Write [tool.ctamap] into its pyproject.toml.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the folder's existing ctamap config.")
+    ] = False,
+    print_only: Annotated[
+        bool, typer.Option("--print", help="Print the config to stdout; write nothing.")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Take the proposals without asking.")
+    ] = False,
+) -> None:
+    """Survey a template folder and write a commented ctamap.toml for it.
+
+    Finds the templates, proposes first_party_domains (the most linked registrable domains,
+    platforms left out), detects the template syntax and how text versions are named. Asks
+    before writing on a terminal; takes the proposals as they are otherwise (or with --yes).
+    Never replaces an existing config without --force.
+    """
+    from ctamap import starter
+    from ctamap.survey import survey
+    from ctamap.walk import display
+
+    if not folder.is_dir():
+        raise CtamapError("no such folder", path=str(folder))
+    shown = display(folder)
+    path = None if print_only else starter.target(folder, pyproject=pyproject, force=force,
+                                                   shown=shown)  # fmt: skip
+    found = survey(folder)
+    if not found.templates:
+        raise CtamapError(
+            "no templates here (files named *.html, *.mjml, *.j2, *.liquid, *.hbs, *.txt …): "
+            "run `ctamap init` in the template folder, or name it: `ctamap init emails/`",
+            path=shown,
+        )
+    for line in starter.summary(found, shown):
+        _say(line)
+    choices = starter.Choices.proposed(found)
+    if not (yes or print_only) and sys.stdin.isatty() and sys.stderr.isatty():
+        answer = typer.prompt(
+            "first-party domains (comma-separated)",
+            default=", ".join(choices.first_party_domains),
+            err=True,
+        )
+        choices = starter.Choices(starter.parse_domains(answer), choices.template_syntax,
+                                  choices.pairs)  # fmt: skip
+        if not typer.confirm(f"write {display(path) if path else ''}?", default=True, err=True):
+            _say("nothing written")
+            raise typer.Exit(EXIT_OK)
+    text = starter.render(found, choices, pyproject=pyproject)
+    if path is None:
+        sys.stdout.write(text)
+        return
+    _say(f"first_party_domains = {starter.toml_list(choices.first_party_domains)}")
+    starter.write(path, text, force=force)
+    _say(f"wrote {display(path)}")
+    for line in starter.next_steps(folder.resolve(), shown):
+        _say(line)
+
+
 def main() -> None:
     """The `ctamap` command. Output cut short by its reader ends quietly with 141, wherever
     the write failed: in a command, in Typer's own help or version output, or at the final
