@@ -217,6 +217,7 @@ class Reference:
     line: int  # 1-based
     relative: bool  # resolved from the including file's folder (MJML, Django `./x`, Jekyll
     #                 include_relative), else from the template roots
+    start: int = 0  # offset of the tag in the source (the click map composes emails there)
 
 
 def references(template: Template) -> tuple[Reference, ...]:
@@ -237,7 +238,8 @@ def references(template: Template) -> tuple[Reference, ...]:
             if name is None or (word == "layout" and name == "none"):
                 continue
             relative = word == "include_relative" or name.startswith(("./", "../"))
-            ref = Reference(_KIND_OF_TAG[word], name, source.position(span.start)[0], relative)
+            line = source.position(span.start)[0]
+            ref = Reference(_KIND_OF_TAG[word], name, line, relative, span.start)
             found.append((span.start, ref))
         elif tag.startswith("{{"):
             partial = _PARTIAL.match(tag)
@@ -245,7 +247,8 @@ def references(template: Template) -> tuple[Reference, ...]:
                 continue
             name = _literal_name(partial.group(1), bare=True)
             if name is not None:
-                ref = Reference("partial", name, source.position(span.start)[0], False)
+                line = source.position(span.start)[0]
+                ref = Reference("partial", name, line, False, span.start)
                 found.append((span.start, ref))
     if "<mj-include" in source.masked:
         comments = [(m.start(), m.end()) for m in _HTML_COMMENT.finditer(source.masked)]
@@ -256,7 +259,8 @@ def references(template: Template) -> tuple[Reference, ...]:
             path = attributes.get("path", "")
             if not path or FILLER in path or attributes.get("type", "mjml") == "css":
                 continue
-            ref = Reference("mj-include", path, source.position(include.start())[0], True)
+            line = source.position(include.start())[0]
+            ref = Reference("mj-include", path, line, True, include.start())
             found.append((include.start(), ref))
     return tuple(ref for _, ref in sorted(found, key=lambda item: item[0]))
 

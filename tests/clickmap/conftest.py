@@ -96,3 +96,57 @@ def corpus_campaign(tmp_path: Path) -> Path:
     folder = tmp_path / "corpus"
     shutil.copytree(source, folder)
     return instrument(folder)
+
+
+LAYOUTS = FIXTURES / "clickmap" / "layouts"
+
+#: Who clicks what in the layout scenario: (email, link ID) -> the recipients' numbers, one
+#: click per entry (a number twice is a repeat click). Two emails share `layouts/base.html`
+#: and `partials/footer.html`; their clicks on the layout's links differ on purpose.
+LAYOUT_CLICKS: dict[tuple[str, str], list[int]] = {
+    ("welcome", "welcome.start-your-trial"): list(range(10)),
+    ("welcome", "base.example-home"): [0, 0, 1, 2, 3, 4, 5],
+    ("welcome", "footer.our-blog"): [10, 11],
+    ("receipt", "receipt.view-your-order"): list(range(8)),
+    ("receipt", "base.example-home"): [0, 1],
+}
+#: (email, delivered, opened): recipients 0..delivered-1 get it, 0..opened-1 open it.
+LAYOUT_SENDS = (("welcome", 40, 30), ("receipt", 20, 15))
+
+
+def layout_events(link_map: Path) -> Path:
+    """SendGrid Event Webhook lines for the layout scenario. Every event carries the `template`
+    custom arg naming its email, as SendGrid posts custom args: top-level keys of each event
+    (docs.sendgrid.com, "Event Webhook Reference", unique arguments / custom args)."""
+    links = json.loads(link_map.read_text(encoding="utf-8"))["links"]
+    tracked = {link["id"]: str(link["tracked_url"]) for link in links if link["tracked"]}
+    start = 1_767_225_600  # 2026-01-01
+    serial = iter(range(1, 10**6))
+    events: list[dict[str, object]] = []
+
+    def event(email: str, n: int, kind: str, at: int, **extra: object) -> None:
+        events.append({"email": f"{email}{n}@example.org", "event": kind, "timestamp": at,
+                       "sg_event_id": f"e{next(serial)}", "sg_message_id": f"{email}-{n}",
+                       "template": email, **extra})  # fmt: skip
+
+    for email, delivered, opened in LAYOUT_SENDS:
+        for n in range(delivered):
+            event(email, n, "delivered", start + n)
+            if n < opened:
+                event(email, n, "open", start + 600 + n)
+    for (email, link_id), who in LAYOUT_CLICKS.items():
+        url = re.sub(r"\{\{\s*utm_campaign\s*\}\}", "spring", tracked[link_id])
+        url = re.sub(r"\{\{.*?\}\}", "1001", url)
+        for i, n in enumerate(who):  # minutes apart: no click is a bot's burst
+            event(email, n, "click", start + 3600 + 600 * i + 60 * n, url=url)
+    path = link_map.parent / "events.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def layout_campaign(tmp_path: Path) -> Path:
+    """Two emails on one layout and partial, instrumented in a temp folder; its link map."""
+    folder = tmp_path / "layouts"
+    shutil.copytree(LAYOUTS, folder)
+    return instrument(folder, "--config", str(folder / "ctamap.toml"))

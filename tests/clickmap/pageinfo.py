@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,17 @@ def links(doc: Any) -> list[dict[str, str]]:
     return out
 
 
+def _shown_text(doc: Any) -> str:
+    """What a reader sees of an email: its body text without the badges and tooltips (so an
+    escaping change, `&amp;lt;` shown for `<`, is a visible difference)."""
+    body = copy.deepcopy(doc.find(".//body"))
+    if body is None:
+        return ""
+    for extra in [*body.find_class("ctamap-tip"), *body.find_class("ctamap-badge")]:
+        extra.drop_tree()
+    return str(body.text_content())
+
+
 def structure(page: Page, volatile: dict[str, str]) -> dict[str, object]:
     """The page's structure with volatile bits (temp paths) replaced: sections, summary cards,
     accounting, tabs, per frame its decorated links, placeholders and image boxes."""
@@ -94,9 +106,11 @@ def structure(page: Page, volatile: dict[str, str]) -> dict[str, object]:
         "frames": [
             {
                 "caption": clean(fig.find("figcaption").text_content()),
+                "title": clean(doc.findtext(".//title") or ""),
                 "links": links(doc),
                 "placeholders": sorted({p.text_content() for p in doc.find_class("ctamap-ph")}),
                 "image_boxes": len(doc.find_class("ctamap-img")),
+                "text": clean(_shown_text(doc)),
             }
             for fig, doc in zip(root.find_class("email-frame"), page.frames, strict=True)
         ],

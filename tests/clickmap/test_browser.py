@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.clickmap.browser import Requests, browser, chromium_path, open_page
-from tests.clickmap.conftest import DEMO_EVENTS, instrument, report, write_events
+from tests.clickmap.conftest import DEMO_EVENTS, instrument, layout_events, report, write_events
+from tests.clickmap.test_layouts import expected_badge, needs_per_email
 from tests.conftest import FIXTURES, REPO
 
 pytestmark = [
@@ -85,7 +87,8 @@ def test_hover_and_focus_show_id_url_ctr_ctor(chromium: Any, demo: Path) -> None
     page.close()
 
 
-def test_a_hostile_template_runs_nothing_and_fetches_nothing(chromium: Any, tmp_path: Path) -> None:
+def _hostile_page(chromium: Any, tmp_path: Path) -> tuple[Any, Requests]:
+    """The click map of `fixtures/clickmap/hostile.html`, opened, with every trap poked."""
     folder = tmp_path / "hostile"
     folder.mkdir()
     (folder / "offer.html").write_text(
@@ -96,19 +99,85 @@ def test_a_hostile_template_runs_nothing_and_fetches_nothing(chromium: Any, tmp_
     requests = Requests()
     page = open_page(chromium, folder / "clickmap.html", requests)
     frame = page.frame_locator("iframe").first
+    for selector in ("a", "button"):
+        for n in range(frame.locator(selector).count()):
+            link = frame.locator(selector).nth(n)
+            try:  # what a click would fire, and what onclick= listens to
+                link.dispatch_event("click", timeout=2000)
+                link.dispatch_event("mouseover", timeout=2000)
+            except PlaywrightError:  # with defences off, the frame may have navigated away
+                break
+    page.wait_for_timeout(300)
+    return page, requests
+
+
+def what_ran(page: Any, requests: Requests) -> list[str]:
+    """Signs that the hostile template's script ran: a title it set, the beacon it sends."""
+    signs = [f"title of {f.url[:40]}" for f in page.frames if "pwned" in _title(f)]
+    return signs + [url for url in requests.urls if "evil.example.net/ran" in url]
+
+
+def _title(frame: Any) -> str:
+    try:
+        return str(frame.evaluate("() => document.title"))
+    except Exception:  # a frame that navigated away while being asked
+        return ""
+
+
+def test_a_hostile_template_runs_nothing_and_fetches_nothing(chromium: Any, tmp_path: Path) -> None:
+    page, requests = _hostile_page(chromium, tmp_path)
+    frame = page.frame_locator("iframe").first
     for selector in ('[data-ctamap-id="offer.click-me"]', '[data-ctamap-id="offer.offer"]'):
         link = frame.locator(selector)
-        link.dispatch_event("click")  # what a click would fire, and what onclick= listens to
-        link.dispatch_event("mouseover")
         link.focus()
         link.press("Enter")
-    frame.locator("button").first.dispatch_event("click")
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(200)
+    assert what_ran(page, requests) == []
     assert page.title() == "Click map"
-    assert [f.evaluate("() => document.title") for f in page.frames[1:]] != ["pwned"]
-    assert all("pwned" not in f.evaluate("() => document.title") for f in page.frames)
     assert len(page.frames) == 2  # the page and the email's frame: no frame inside it
     assert requests.leaving() == []
+    page.close()
+
+
+#: The three things that keep a template's script from running, each switched off by a test:
+#: the sanitising of the copy, the Content-Security-Policy, the frame's sandbox.
+LAYERS = ("sanitise", "policy", "sandbox")
+
+
+def _switch_off(monkeypatch: pytest.MonkeyPatch, layers: set[str]) -> None:
+    from ctamap.report import clickmap
+    from ctamap.report.clickmap import frame, page
+
+    if "sanitise" in layers:
+        monkeypatch.setattr(frame, "make_inert", lambda soup, load_images: None)
+    if "policy" in layers:
+        anything = "default-src * 'unsafe-inline' data:; script-src * 'unsafe-inline'"
+        monkeypatch.setattr(clickmap, "csp", lambda load_images: anything)
+        monkeypatch.setattr(page, "csp", lambda load_images: anything)
+    if "sandbox" in layers:
+        monkeypatch.setattr(page, "SANDBOX", "allow-scripts allow-same-origin")
+
+
+def test_control_with_every_defence_off_the_check_sees_the_script_run(
+    chromium: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Proves the check above can fail: the same page with nothing between the template's
+    # script and the browser trips it. If this passes no more, the hostile test proves nothing.
+    _switch_off(monkeypatch, set(LAYERS))
+    page, requests = _hostile_page(chromium, tmp_path)
+    assert what_ran(page, requests) != []
+    assert requests.leaving() != []
+    page.close()
+
+
+@pytest.mark.parametrize("kept", LAYERS)
+def test_each_defence_alone_keeps_the_script_from_running(
+    chromium: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: str
+) -> None:
+    # Defence in depth: any one of the three is enough on its own.
+    _switch_off(monkeypatch, set(LAYERS) - {kept})
+    page, requests = _hostile_page(chromium, tmp_path)
+    assert what_ran(page, requests) == []
     page.close()
 
 
@@ -123,5 +192,32 @@ def test_tabs_switch_between_emails_without_script(chromium: Any, corpus_campaig
     assert panels.nth(1).is_visible() and not panels.nth(0).is_visible()
     frame = panels.nth(1).frame_locator("iframe").first
     assert frame.locator(".ctamap-link").count() > 0
+    assert requests.leaving() == []
+    page.close()
+
+
+@needs_per_email
+def test_two_emails_show_their_shared_layout_links_with_their_own_figures(
+    chromium: Any, layout_campaign: Path
+) -> None:
+    report(layout_campaign, layout_events(layout_campaign))
+    requests = Requests()
+    page = open_page(chromium, layout_campaign.parent / "clickmap.html", requests)
+    labels = page.locator("label.tab-label")
+    assert labels.count() == 2  # the layout and the partial are not emails of their own
+    for n, email in enumerate(("receipt", "welcome")):
+        labels.nth(n).click()
+        panel = page.locator("section.panel").nth(n)
+        assert panel.is_visible()
+        frame = panel.frame_locator("iframe").first
+        for link_id in ("base.example-home", "footer.our-blog"):
+            link = frame.locator(f'[data-ctamap-id="{link_id}"]')
+            badge = link.locator(".ctamap-badge")
+            assert badge.inner_text() == expected_badge(email, link_id), (email, link_id)
+            link_box, badge_box = link.bounding_box(), badge.bounding_box()
+            assert link_box is not None and badge_box is not None
+            assert _overlaps(link_box, badge_box), (email, link_id, link_box, badge_box)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        panel.screenshot(path=str(ARTIFACTS / f"clickmap-layout-{email}.png"))
     assert requests.leaving() == []
     page.close()

@@ -1,21 +1,22 @@
 """`ctamap report --html FILE`: the click map, one self-contained HTML page showing each email
 with its links' figures on it (Mailchimp's click map, offline, for any provider).
 
-`emails` finds each email's template and its links' IDs and figures, `placeholders` makes the
-template tags readable, `frame` builds each email's inert, decorated copy, `page` the page
-around them, `style` the look. Only `frame` parses HTML (BeautifulSoup + lxml, imported when a
+`emails` finds each email's template, its text twin, the layouts and partials it is sent
+inside and their links' IDs and figures, `placeholders` makes the template tags readable,
+`compose` puts an email's copy together with its layouts' copies, `frame` builds each email's
+inert, decorated copy, `page` the page around them, `style` the look. Only `frame` parses HTML (BeautifulSoup + lxml, imported when a
 page is built).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ctamap.config import Config
 from ctamap.linkmap import LinkMapEntry
-from ctamap.report.clickmap.emails import EmailView, breakdown, email_views
+from ctamap.report.clickmap.emails import EmailView, Part, breakdown, email_views
 from ctamap.report.clickmap.frame import FrameOptions, frame_document
 from ctamap.report.clickmap.page import PageData, csp, render_page
 from ctamap.report.clickmap.placeholders import SampleData, load_sample_data
@@ -61,20 +62,31 @@ def build_click_map(
         else SampleData()
     )
     frame_options = FrameOptions(load_images=options.load_images, csp=csp(options.load_images))
-    frames: list[Sequence[str]] = [
-        [
-            frame_document(part, sample.for_template(part.template), frame_options)
-            if part.source is not None
-            else ""
-            for part in email.parts
-        ]
-        for email in emails
-    ]
+    shown: list[EmailView] = []
+    frames: list[Sequence[str]] = []
+    for email in emails:
+        values = sample.for_template(email.key)
+        parts: list[Part] = []
+        documents: list[str] = []
+        for part in email.parts:
+            if part.source is None:
+                parts.append(part)
+                documents.append("")
+                continue
+            framed = frame_document(part, values, frame_options)
+            parts.append(part)
+            documents.append(framed.document)
+            for layout in framed.unplaced:  # its links still show, in a frame of their own
+                apart = replace(layout, uses=(), targets=(), apart=True)
+                parts.append(apart)
+                documents.append(frame_document(apart, values, frame_options).document)
+        shown.append(replace(email, parts=tuple(parts)))
+        frames.append(documents)
     return render_page(
         PageData(
             title=options.title,
             report=views.report,
-            emails=emails,
+            emails=shown,
             frames=frames,
             breakdown=breakdown(views.by_day, views.by_part),
             load_images=options.load_images,

@@ -8,15 +8,21 @@ the source text, so the page builder can mark exactly those elements on its copy
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ctamap import source as sources
 from ctamap.config import Config
 from ctamap.errors import CtamapError
 from ctamap.linkmap import LinkMapEntry
 from ctamap.report.model import CtaTotals, Group, Report, Summary
+from ctamap.walk import TemplateFile
+
+if TYPE_CHECKING:
+    from ctamap.classify import Template
+    from ctamap.graph import TemplateGraph
 
 
 @dataclass(frozen=True)
@@ -46,10 +52,12 @@ class LinkView:
 
 @dataclass(frozen=True)
 class Part:
-    """One rendering of an email: its HTML body, or its text twin."""
+    """One rendering of an email: its HTML body, or its text twin; or a layout or partial an
+    HTML body is sent inside (then its links carry that email's figures)."""
 
     template: str
-    """Link-map key of the template file."""
+    """Link-map key of the template file (a path below the same folder for a layout the link
+    map does not know)."""
     display: str
     """Where the file was read from, as shown to the user."""
     source: sources.Source | None
@@ -58,10 +66,29 @@ class Part:
     links: tuple[LinkView, ...]
     missing: tuple[LinkView, ...]
     """Map entries of this template that its current source no longer has (figures kept)."""
+    targets: tuple[tuple[int, str], ...] = ()
+    """(offset of an extends/include/partial tag in the source, key of the template it names)."""
+    uses: tuple[Part, ...] = ()
+    """For an email's HTML body: every layout and partial it is sent inside, transitively, in
+    the order the template graph follows them."""
+    apart: bool = False
+    """A layout or partial shown in a frame of its own beside the email, because its place in
+    the email could not be composed (its links still carry that email's figures)."""
 
     @property
     def is_text(self) -> bool:
         return self.source is not None and self.source.is_text
+
+    def with_figures(self, figures: Mapping[str, CtaTotals]) -> Part:
+        """This part with each known link's figures taken from `figures` (one email's)."""
+
+        def attach(links: tuple[LinkView, ...]) -> tuple[LinkView, ...]:
+            return tuple(
+                replace(link, figures=figures.get(link.id) if link.id is not None else None)
+                for link in links
+            )
+
+        return replace(self, links=attach(self.links), missing=attach(self.missing))
 
 
 @dataclass(frozen=True)
@@ -79,7 +106,8 @@ class EmailView:
         return sum(
             link.figures.total_clicks
             for part in self.parts
-            for link in (*part.links, *part.missing)
+            for shown in (part, *part.uses)
+            for link in (*shown.links, *shown.missing)
             if link.figures is not None
         )
 
@@ -143,14 +171,13 @@ def _figures_lookup(report: Report, by_template: Report | None) -> dict[str, dic
 
 def _link_view(
     entry: LinkMapEntry | None,
-    figures: CtaTotals | None,
     occurrences: tuple[tuple[int, str], ...],
     ends: tuple[int, ...] = (),
     fallback: tuple[str, str, str, str] = ("", "", "", ""),
 ) -> LinkView:
     if entry is None:
         text, url, role, kind = fallback
-        return LinkView(None, text, url, role, kind, False, "unknown", figures, occurrences, ends)
+        return LinkView(None, text, url, role, kind, False, "unknown", None, occurrences, ends)
     return LinkView(
         id=entry.id,
         text=entry.text,
@@ -159,45 +186,51 @@ def _link_view(
         kind=entry.kind,
         tracked=entry.tracked,
         status=entry.status,
-        figures=figures,
+        figures=None,
         occurrences=occurrences,
         ends=ends,
     )
 
 
-def _load_part(
+@dataclass(frozen=True)
+class _Loaded:
+    """One template read, scanned and given its link IDs, before any email's figures."""
+
+    part: Part
+    file: TemplateFile | None
+    template: Template | None
+
+
+def _read(
     key: str,
+    path: Path | None,
     entries: list[LinkMapEntry],
     all_entries: list[LinkMapEntry],
     config: Config,
     bases: Sequence[Path],
-    figures: Mapping[str, CtaTotals],
-) -> Part:
-    """Read, scan, classify and give IDs to one template, then attach its figures."""
+    loaded: Template | None = None,
+) -> _Loaded:
+    """Read, scan, classify and give IDs to one template (`loaded`: already scanned)."""
     from ctamap.classify import Classifier
     from ctamap.ids import assign
     from ctamap.instrument import managed_params
     from ctamap.linkmap import LinkMap
-    from ctamap.scan import scan
+    from ctamap.pipeline import load_one
     from ctamap.walk import display, is_text_name
 
     by_id = {entry.id: entry for entry in entries}
-    path = resolve_template(key, bases)
+    known = tuple(_link_view(e, ()) for e in entries)
     if path is None:
-        missing = tuple(_link_view(e, figures.get(e.id), ()) for e in entries)
         where = ", ".join(str(base) for base in bases[:2])
-        return Part(key, key, None, f"template not found (looked under {where})", (), missing)
+        problem = f"template not found (looked under {where})"
+        return _Loaded(Part(key, key, None, problem, (), known), None, None)
     shown = display(path)
     is_text = any(e.kind == "text-version" for e in entries) or is_text_name(path.name, config)
+    file = TemplateFile(path.resolve(), shown, path.name, is_text)
     try:
-        src = sources.read(
-            path, shown, syntax=config.template_syntax, is_text=is_text,
-            max_bytes=config.max_file_bytes,
-        )  # fmt: skip
+        template = loaded or load_one(file, Classifier(config))
     except CtamapError as error:
-        missing = tuple(_link_view(e, figures.get(e.id), ()) for e in entries)
-        return Part(key, shown, None, error.message, (), missing)
-    template = Classifier(config).classify(scan(src))
+        return _Loaded(Part(key, shown, None, error.message, (), known), file, None)
     ids = assign(
         [(key, template)],
         LinkMap(all_entries),
@@ -213,15 +246,37 @@ def _load_part(
         occurrences = tuple((o.start, o.tag) for o in cta.occurrences)
         ends = tuple(o.end for o in cta.occurrences)
         fallback = (cta.text, cta.url, cta.role, cta.kind)
-        links.append(
-            _link_view(entry, figures.get(link_id) if entry else None, occurrences, ends, fallback)
-        )
-    missing = tuple(
-        _link_view(e, figures.get(e.id), ())
-        for e in entries
-        if e.id not in seen and (e.status == "active" or e.id in figures)
+        links.append(_link_view(entry, occurrences, ends, fallback))
+    missing = tuple(_link_view(e, ()) for e in entries if e.id not in seen)
+    part = Part(key, shown, template.scan.source, None, tuple(links), missing)
+    return _Loaded(part, file, template)
+
+
+def _drop_retired(part: Part, figures: Mapping[str, CtaTotals]) -> Part:
+    """A map entry the source no longer has is listed while active or when it has figures."""
+    kept = tuple(
+        link for link in part.missing if link.status == "active" or (link.id or "") in figures
     )
-    return Part(key, shown, src, None, tuple(links), missing)
+    return replace(part, missing=kept)
+
+
+def _key_for(path: Path, bases: Sequence[Path]) -> str:
+    """A key for a layout the link map does not know: its path below a base, else absolute."""
+    for base in bases:
+        try:
+            return path.relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+def _graph_config(config: Config, files: Iterable[TemplateFile], bases: Sequence[Path]) -> Config:
+    """The config the template graph resolves names with: its root must hold the templates
+    (layout names are looked up from each folder up to the root), else the first base does."""
+    root = config.root.resolve()
+    if all(f.path.is_relative_to(root) for f in files) or not bases:
+        return config
+    return replace(config, root=bases[0].resolve())
 
 
 def email_views(
@@ -231,32 +286,91 @@ def email_views(
     config: Config,
     bases: Sequence[Path],
 ) -> list[EmailView]:
-    """One view per email of the link map, in key order, text twins inside their HTML email."""
+    """One view per email of the link map, in key order: text twins inside their HTML email,
+    layouts and partials inside every email that uses them (not emails of their own)."""
+    from ctamap.graph import TemplateGraph, Twins
+
     by_template_key: dict[str, list[LinkMapEntry]] = {}
     for entry in entries:
         by_template_key.setdefault(entry.template, []).append(entry)
-    from ctamap.walk import is_text_name
-
     keys = sorted(by_template_key)
-    text_keys = {
-        key
-        for key, found in by_template_key.items()
-        if any(e.kind == "text-version" for e in found) or is_text_name(Path(key).name, config)
+    loaded = {
+        key: _read(key, resolve_template(key, bases), by_template_key[key], entries, config, bases)
+        for key in keys
     }
-    twins = {key: twin_of(key, text_keys, keys) for key in keys}
+    files = {key: item.file for key, item in loaded.items() if item.file is not None}
+    key_of = {file.path: key for key, file in files.items()}
+    graph_config = _graph_config(config, files.values(), bases)
+    scanned = [
+        (item.file, item.template)
+        for item in loaded.values()
+        if item.file is not None and item.template is not None
+    ]
+    graph = TemplateGraph.of(scanned, graph_config)
+    twins = Twins(graph_config, files.values())
+    text_keys = {key for key, item in loaded.items() if _is_text(item, key, config)}
+    html_of: dict[str, str | None] = {}
+    for key in text_keys:
+        file = files.get(key)
+        found = twins.html_of(file) if file is not None else None
+        html_key = key_of.get(found.path) if found is not None else None
+        html_of[key] = html_key if html_key is not None else twin_of(key, text_keys, keys)
+    layouts = {key for key, file in files.items() if key not in text_keys and graph.is_layout(file)}
+
+    def composed(key: str) -> tuple[Part, tuple[Part, ...]]:
+        """The email's HTML part with its tag targets, and the parts it is sent inside."""
+        file = files.get(key)
+        if file is None:
+            return loaded[key].part, ()
+        used: list[Part] = []
+        targets: dict[Path, tuple[tuple[int, str], ...]] = {}
+        for member in (file, *graph.uses(file)):
+            targets[member.path] = tuple(
+                (ref.start, key_of.get(target.path) or _key_for(target.path, bases))
+                for ref, target in graph.references(member)
+            )
+        for member in graph.uses(file):
+            member_key = key_of.get(member.path) or _key_for(member.path, bases)
+            item = loaded.get(member_key) or _read(
+                member_key, member.path, [], entries, config, bases, graph.template(member)
+            )
+            used.append(replace(item.part, targets=targets[member.path]))
+        return replace(loaded[key].part, targets=targets[file.path]), tuple(used)
+
     lookup = _figures_lookup(report, by_template)
     summaries = {str(g.key): g.summary for g in _email_groups(by_template)}
     views: list[EmailView] = []
     for key in keys:
-        if twins[key] is not None:
-            continue  # shown inside its HTML email
-        part_keys = [key, *(k for k in keys if twins[k] == key)]
-        parts = tuple(
-            _load_part(k, by_template_key[k], entries, config, bases, lookup.get(k) or lookup[""])
-            for k in part_keys
-        )
-        views.append(EmailView(key, parts, summaries.get(key)))
+        if html_of.get(key) is not None or (key in layouts and _used_by_email(key, files, graph)):
+            continue  # shown inside its HTML email / inside the emails that use it
+        figures = lookup.get(key) or lookup[""]
+        html, uses = composed(key)
+        parts = [
+            replace(
+                _drop_retired(html.with_figures(figures), figures),
+                uses=tuple(_drop_retired(u.with_figures(figures), figures) for u in uses),
+            )
+        ]
+        for text_key in (k for k in keys if html_of.get(k) == key):
+            text = loaded[text_key].part.with_figures(figures)
+            parts.append(_drop_retired(text, figures))
+        views.append(EmailView(key, tuple(parts), summaries.get(key)))
     return views
+
+
+def _is_text(item: _Loaded, key: str, config: Config) -> bool:
+    from ctamap.walk import is_text_name
+
+    if item.file is not None:
+        return item.file.is_text
+    return any(link.kind == "text-version" for link in item.part.missing) or is_text_name(
+        Path(key).name, config
+    )
+
+
+def _used_by_email(key: str, files: Mapping[str, TemplateFile], graph: TemplateGraph) -> bool:
+    """Some email of the link map is sent inside this layout (else it is shown on its own)."""
+    return bool(graph.emails_using(files[key]))
 
 
 def breakdown(by_day: Report | None, by_part: Report | None) -> Breakdown:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ctamap.report.clickmap import placeholders
+from ctamap.report.clickmap import compose, placeholders
 from ctamap.report.clickmap.emails import LinkView, Part
 from ctamap.report.clickmap.style import Heat, badge_text, frame_css, heat_of, pct
 
@@ -112,6 +112,19 @@ def _inside(regions: list[tuple[int, int]], offset: int) -> bool:
     return any(start < offset < end for start, end in regions)
 
 
+_PLACEHOLDER = re.compile(r'<span class="ctamap-ph" title="[^"]*">([^<]*)</span>')
+
+
+def _plain_in_raw_text(copy: str) -> str:
+    """A block or partial composed into a layout's `<title>` (or other raw text) shows its
+    placeholders as plain labels there: raw text holds no markup."""
+
+    def plain(region: re.Match[str]) -> str:
+        return _PLACEHOLDER.sub(r"\1", region.group(0))
+
+    return _RAW_TEXT.sub(plain, copy) if "ctamap-ph" in copy else copy
+
+
 def _splice(text: str, edits: list[tuple[int, int, str]], escape_gaps: bool) -> str:
     """`text` with each (start, end, new) edit applied; zero-width inserts at an offset go
     before a replacement starting there, and are never lost inside a replaced span."""
@@ -131,11 +144,19 @@ def _splice(text: str, edits: list[tuple[int, int, str]], escape_gaps: bool) -> 
     return "".join(out).removeprefix("\ufeff")
 
 
-def _tag_edits(part: Part, values: Mapping[str, Any], is_html: bool) -> list[tuple[int, int, str]]:
+def _tag_edits(
+    part: Part,
+    values: Mapping[str, Any],
+    is_html: bool,
+    shape: Mapping[int, tuple[int, str, str]] | None = None,
+) -> list[tuple[int, int, str]]:
+    """What each template tag becomes; a tag in `shape` (see `compose.structure`) becomes a
+    composition token that still knows its plain rendering."""
     source = part.source
     assert source is not None
     text, masked = source.text, source.masked
     regions = _raw_regions(masked) if is_html else []
+    shape = shape or {}
     edits: list[tuple[int, int, str]] = []
     for replacement in placeholders.replacements(text, source.spans, values):
         span = replacement.span
@@ -145,23 +166,34 @@ def _tag_edits(part: Part, values: Mapping[str, Any], is_html: bool) -> list[tup
             is_html and _inside(regions, span.start),
             text[span.start : span.end],
         )
+        if span.start in shape:
+            _, op, arg = shape[span.start]
+            markup = compose.token(op, arg, markup)
         edits.append((span.start, span.end, markup))
+    spans = {span.start for span in source.spans}
+    for start, (end, op, arg) in shape.items():
+        if start not in spans:  # an element (`<mj-include>`), shown as written when not composed
+            edits.append((start, end, compose.token(op, arg, text[start:end])))
     return edits
 
 
-def html_copy(part: Part, values: Mapping[str, Any]) -> str:
-    """The template text with placeholders for its tags and a ref on each link's start tag.
+def html_copy(
+    part: Part, values: Mapping[str, Any], index: int = 0, compose_tags: bool = False
+) -> str:
+    """The template text with placeholders for its tags and a ref (`index.link`) on each
+    link's start tag; with `compose_tags`, tokens where layouts and partials go.
 
     Everything is spliced into a copy of the source string (offsets from ctamap's scan), so
     the tree parsed from it has exactly the links the link map knows, marked."""
     assert part.source is not None
     text = part.source.text
-    edits = _tag_edits(part, values, is_html=True)
+    shape = compose.structure(part) if compose_tags else None
+    edits = _tag_edits(part, values, is_html=True, shape=shape)
     for ref, link in enumerate(part.links):
         for start, tag in link.occurrences:
             at = start + 1 + len(tag)
             if text[start + 1 : at].lower() == tag:
-                edits.append((at, at, f' {REF}="{ref}"'))
+                edits.append((at, at, f' {REF}="{index}.{ref}"'))
     return _splice(text, edits, escape_gaps=False)
 
 
@@ -171,7 +203,7 @@ def text_copy(part: Part, values: Mapping[str, Any]) -> str:
     edits = _tag_edits(part, values, is_html=False)
     for ref, link in enumerate(part.links):
         for (start, _), end in zip(link.occurrences, link.ends, strict=False):
-            edits.append((start, start, f'<a {REF}="{ref}">'))
+            edits.append((start, start, f'<a {REF}="0.{ref}">'))
             edits.append((end, end, "</a>"))
     body = _splice(part.source.text, edits, escape_gaps=True)
     return (
@@ -250,7 +282,7 @@ def make_inert(soup: Any, load_images: bool) -> None:
         textarea["disabled"] = ""
 
 
-def _tip(soup: Any, link: LinkView, email: str) -> Any:
+def _tip(soup: Any, link: LinkView) -> Any:
     tip = soup.new_tag("span")
     tip["class"] = "ctamap-tip"
     tip["role"] = "tooltip"
@@ -278,11 +310,10 @@ def _tip(soup: Any, link: LinkView, email: str) -> Any:
     return tip
 
 
-def _decorate(soup: Any, links: tuple[LinkView, ...], email: str) -> None:
+def _decorate(soup: Any, links: Mapping[str, LinkView]) -> None:
     for element in soup.find_all(attrs={REF: True}):
-        try:
-            link = links[int(str(element[REF]))]
-        except (ValueError, IndexError):
+        link = links.get(str(element[REF]))
+        if link is None:
             continue
         heat: Heat = heat_of(link)
         classes = [*(element.get("class") or []), "ctamap-link", f"ctamap-{heat.name}"]
@@ -297,7 +328,7 @@ def _decorate(soup: Any, links: tuple[LinkView, ...], email: str) -> None:
         badge["aria-hidden"] = "true"
         badge.string = badge_text(link)
         element.insert(0, badge)
-        element.append(_tip(soup, link, email))
+        element.append(_tip(soup, link))
 
 
 def _head(soup: Any) -> Any:
@@ -314,16 +345,50 @@ def _head(soup: Any) -> Any:
     return head
 
 
-def frame_document(part: Part, values: Mapping[str, Any], options: FrameOptions) -> str:
+@dataclass(frozen=True)
+class Framed:
+    """One frame's document, and the layouts it should have held but could not place."""
+
+    document: str
+    unplaced: tuple[Part, ...] = ()
+
+
+def _copy(
+    part: Part, values: Mapping[str, Any]
+) -> tuple[str, dict[str, LinkView], tuple[Part, ...]]:
+    """The part's copy (composed with its layouts and partials), its links by ref, and the
+    layouts and partials that found no place in it."""
+    if part.is_text:
+        return text_copy(part, values), {f"0.{i}": link for i, link in enumerate(part.links)}, ()
+    members = [part, *(used for used in part.uses if used.source is not None)]
+    if len(members) == 1:
+        copy = html_copy(part, values)
+        return copy, {f"0.{i}": link for i, link in enumerate(part.links)}, ()
+    copies = {
+        member.template: html_copy(member, values, index, compose_tags=True)
+        for index, member in enumerate(members)
+    }
+    composer = compose.Composer(copies)
+    copy = _plain_in_raw_text(composer.compose(part.template))
+    links = {
+        f"{index}.{i}": link
+        for index, member in enumerate(members)
+        for i, link in enumerate(member.links)
+    }
+    unplaced = tuple(m for m in members[1:] if m.template not in composer.placed)
+    return copy, links, unplaced
+
+
+def frame_document(part: Part, values: Mapping[str, Any], options: FrameOptions) -> Framed:
     """The full HTML document shown in one email's sandboxed frame."""
     from bs4 import BeautifulSoup  # deferred: only `report --html` parses templates into trees
 
-    copy = text_copy(part, values) if part.is_text else html_copy(part, values)
+    copy, links, unplaced = _copy(part, values)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         soup = BeautifulSoup(copy, "lxml")
     make_inert(soup, options.load_images)
-    _decorate(soup, part.links, part.template)
+    _decorate(soup, links)
     head = _head(soup)
     policy = soup.new_tag("meta")
     policy["http-equiv"] = "Content-Security-Policy"
@@ -335,4 +400,4 @@ def frame_document(part: Part, values: Mapping[str, Any], options: FrameOptions)
     style = soup.new_tag("style")
     style.string = frame_css()
     head.append(style)
-    return str(soup)
+    return Framed(str(soup), unplaced)

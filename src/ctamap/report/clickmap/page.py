@@ -32,6 +32,11 @@ def csp(load_images: bool) -> str:
     )
 
 
+#: Each email's frame: no `allow-scripts`, no `allow-same-origin`, so whatever its document
+#: holds can neither run nor reach the page (behind the sanitising and the policy, not instead).
+SANDBOX = ""
+
+
 @dataclass(frozen=True)
 class PageData:
     """Everything the page shows."""
@@ -207,9 +212,14 @@ def _sorted_links(part: Part) -> list[LinkView]:
 def cta_table(email: EmailView) -> str:
     rows: list[str] = []
     for part in email.parts:
+        if part.apart:
+            continue  # its links are listed with the email's HTML part that uses it
         label = " · text version" if part.is_text else ""
         rows += _link_rows(_sorted_links(part), label)
         rows += _link_rows(part.missing, " · not in the current template")
+        for used in part.uses:  # layouts and partials: this email's clicks on their links
+            rows += _link_rows(_sorted_links(used), f" · from {used.display}")
+            rows += _link_rows(used.missing, f" · from {used.display}, not in it any more")
     head = "".join(
         f"<th>{h}</th>"
         for h in ("link ID", "text", "URL", "clicks", "unique", "share", "CTR", "CTOR")
@@ -220,9 +230,15 @@ def cta_table(email: EmailView) -> str:
     )
 
 
-def _part_frame(part: Part, document: str, index: int) -> str:
-    kind = "text version" if part.is_text else "HTML"
+def _part_frame(part: Part, document: str, index: int, position: int) -> str:
+    kind = "text version" if part.is_text else "layout" if part.apart else "HTML"
     title = f"{part.template} ({kind}) with click figures"
+    note = (
+        " — could not be placed in the composed email (inside a block the email replaces, "
+        "or used in a way ctamap does not follow); its links show this email's figures"
+        if part.apart
+        else ""
+    )
     if part.problem is not None:
         return (
             f'<div class="problem"><b>{e(part.display)}</b>: {e(part.problem)}. '
@@ -230,8 +246,8 @@ def _part_frame(part: Part, document: str, index: int) -> str:
         )
     return (
         f'<figure class="email-frame"><figcaption>{e(kind)}: <code>{e(part.display)}</code>'
-        f'</figcaption><div class="frame-box"><iframe sandbox="" title="{e(title)}" '
-        f'referrerpolicy="no-referrer" id="frame-{index}-{e(kind[:4])}" '
+        f'{e(note)}</figcaption><div class="frame-box"><iframe sandbox="{SANDBOX}" '
+        f'title="{e(title)}" referrerpolicy="no-referrer" id="frame-{index}-{position}" '
         f'srcdoc="{e(document)}"></iframe></div></figure>'
     )
 
@@ -254,8 +270,8 @@ def _email_summary(email: EmailView) -> str:
 
 def email_panel(index: int, email: EmailView, documents: Sequence[str]) -> str:
     frames = "".join(
-        _part_frame(part, document, index)
-        for part, document in zip(email.parts, documents, strict=True)
+        _part_frame(part, document, index, position)
+        for position, (part, document) in enumerate(zip(email.parts, documents, strict=True))
     )
     return (
         f'<section class="panel" id="email-{index}" aria-labelledby="tab-{index}">'

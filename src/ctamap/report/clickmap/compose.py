@@ -1,0 +1,232 @@
+"""An email put together as it is sent: its template poured into the layouts it extends, the
+partials it includes placed at their tags, so the layout's links show inside the email.
+
+Works on the page's *copies* (strings), before anything is parsed: each file's copy carries a
+token where a tag shapes the email (extends, include, block, super, the layout's content slot),
+and `compose` follows them. A token also carries what its tag shows when nothing is composed
+there (a placeholder, or nothing), so a template that uses no layout reads as before.
+
+Followed: Jinja/Django `{% extends %}` with `{% block %}` overrides and `{{ super() }}` /
+`{{ block.super }}`, `{% include %}`, Liquid `{% layout %}` (into `{{ content_for_layout }}`)
+and `{% render %}`/`{% include %}`, Handlebars `{{> partial}}` and `{{#> layout}}…{{/layout}}`
+(into `{{> @partial-block}}`), MJML `<mj-include>`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ctamap.report.clickmap.emails import Part
+from ctamap.source import SpanKind
+
+_MARK = "\x00"  # never in a template: sources with NUL bytes are refused as binary
+_SEP = "\x01"
+_TOKEN = re.compile(f"{_MARK}([^{_MARK}]*){_MARK}")
+_BLOCK = re.compile(r"\{%-?\s*block\s+([\w.-]+)[^%]*?-?%\}\Z", re.S)
+_END_BLOCK = re.compile(r"\{%-?\s*endblock\b[^%]*?-?%\}\Z", re.S)
+_SUPER = re.compile(r"\{\{-?\s*(?:super\(\s*\)|block\.super)\s*-?\}\}\Z")
+_SLOT = re.compile(r"\{\{-?\s*(?:content_for_layout|>\s*@partial-block)\s*-?\}\}\Z")
+_PARTIAL_OPEN = re.compile(r"\{\{~?\s*#>\s*\"?([^\s}\"]+)")
+_CLOSE = re.compile(r"\{\{~?\s*/\s*([^\s}~]+)\s*~?\}\}\Z")
+_MJ_INCLUDE = re.compile(r"<mj-include\b[^>]*>", re.I)
+#: How deep layouts and partials may nest.
+_DEPTH = 24
+
+
+def token(op: str, arg: str, shown: str) -> str:
+    """A composition token: `op` (extends `X`, include `I`, layout `L`, partial block `P`,
+    its end `/P`, block `B`, end `E`, super `S`, slot `C`), its argument (a template key or
+    a block name) and what the tag shows when nothing is composed there."""
+    return f"{_MARK}{op}{_SEP}{arg}{_SEP}{shown}{_MARK}"
+
+
+def structure(part: Part) -> dict[int, tuple[int, str, str]]:
+    """Offset of each tag that shapes composition -> (end, op, argument)."""
+    source = part.source
+    assert source is not None
+    text = source.text
+    targets = dict(part.targets)
+    found: dict[int, tuple[int, str, str]] = {}
+    open_partials: list[str] = []
+    for span in source.spans:
+        if span.kind is SpanKind.COMMENT:
+            continue
+        tag = text[span.start : span.end]
+        target = targets.get(span.start)
+        if target is not None:
+            if tag.startswith("{%") and re.match(r"\{%-?\s*extends\b", tag):
+                found[span.start] = (span.end, "X", target)
+            elif tag.startswith("{%") and re.match(r"\{%-?\s*layout\b", tag):
+                found[span.start] = (span.end, "L", target)
+            elif opened := _PARTIAL_OPEN.match(tag):
+                open_partials.append(opened.group(1))
+                found[span.start] = (span.end, "P", target)
+            else:
+                found[span.start] = (span.end, "I", target)
+        elif block := _BLOCK.match(tag):
+            found[span.start] = (span.end, "B", block.group(1))
+        elif _END_BLOCK.match(tag):
+            found[span.start] = (span.end, "E", "")
+        elif _SUPER.match(tag):
+            found[span.start] = (span.end, "S", "")
+        elif _SLOT.match(tag):
+            found[span.start] = (span.end, "C", "")
+        elif (
+            (closed := _CLOSE.match(tag)) and open_partials and closed.group(1) == open_partials[-1]
+        ):
+            open_partials.pop()
+            found[span.start] = (span.end, "/P", "")
+    for start, target in targets.items():  # MJML includes are elements, not template tags
+        if start not in found and (include := _MJ_INCLUDE.match(text, start)):
+            found[start] = (include.end(), "I", target)
+    return found
+
+
+@dataclass(eq=False)  # nodes are told apart by identity (a block in its own chain)
+class _Node:
+    """A piece of a copy: text, or a token with the nodes it encloses (blocks, partial blocks)."""
+
+    op: str
+    arg: str = ""
+    shown: str = ""
+    children: list[_Node] = field(default_factory=list)
+    closing: str = ""
+    """What the enclosing token's end tag shows when nothing is composed."""
+
+
+def _parse(copy: str) -> list[_Node]:
+    root: list[_Node] = []
+    stack: list[tuple[str, list[_Node]]] = [("", root)]
+    at = 0
+    for found in _TOKEN.finditer(copy):
+        stack[-1][1].append(_Node("text", shown=copy[at : found.start()]))
+        at = found.end()
+        op, arg, shown = found.group(1).split(_SEP, 2)
+        if op in ("B", "P"):
+            node = _Node(op, arg, shown)
+            stack[-1][1].append(node)
+            stack.append((op, node.children))
+        elif op in ("E", "/P") and stack[-1][0] == ("B" if op == "E" else "P"):
+            stack.pop()
+            parent = stack[-1][1][-1]
+            parent.closing = shown
+        else:
+            stack[-1][1].append(_Node("text" if op in ("E", "/P") else op, arg, shown))
+    stack[-1][1].append(_Node("text", shown=copy[at:]))
+    return root
+
+
+def _blocks(nodes: list[_Node], into: dict[str, _Node]) -> dict[str, _Node]:
+    for node in nodes:
+        if node.op == "B":
+            into.setdefault(node.arg, node)
+        _blocks(node.children, into)
+    return into
+
+
+@dataclass
+class Composer:
+    """Composes emails from the copies of their files, keyed as in `Part.targets`."""
+
+    copies: Mapping[str, str]
+    placed: set[str] = field(default_factory=set)
+    """The keys of the files that ended up in an email."""
+    _trees: dict[str, list[_Node]] = field(default_factory=dict)
+    _open: list[str] = field(default_factory=list)
+    """The files being composed: one that includes itself again stops there (as a cycle)."""
+
+    def _tree(self, key: str) -> list[_Node] | None:
+        if key not in self.copies:
+            return None
+        if key not in self._trees:
+            self._trees[key] = _parse(self.copies[key])
+        return self._trees[key]
+
+    def compose(self, key: str) -> str:
+        """The email `key` as sent, from its copy and those of what it uses."""
+        return self._file(key, {}, None, 0) or ""
+
+    def _file(
+        self, key: str, chains: dict[str, list[_Node]], slot: str | None, depth: int
+    ) -> str | None:
+        nodes = self._tree(key)
+        if nodes is None or depth > _DEPTH or key in self._open:
+            return None
+        self.placed.add(key)
+        self._open.append(key)
+        try:
+            return self._compose_file(key, nodes, chains, slot, depth)
+        finally:
+            self._open.pop()
+
+    def _compose_file(
+        self,
+        key: str,
+        nodes: list[_Node],
+        chains: dict[str, list[_Node]],
+        slot: str | None,
+        depth: int,
+    ) -> str:
+        parent = next((n for n in nodes if n.op == "X" and n.arg in self.copies), None)
+        if parent is not None:  # `extends`: the parent renders, with this file's blocks
+            merged = {
+                name: [*chains.get(name, []), node] for name, node in _blocks(nodes, {}).items()
+            }
+            merged.update({name: chain for name, chain in chains.items() if name not in merged})
+            shown = self._file(parent.arg, merged, slot, depth + 1)
+            if shown is not None:
+                return shown
+        layout = next((n for n in nodes if n.op == "L" and n.arg in self.copies), None)
+        if layout is not None:  # Liquid `layout`: this file is the layout's content
+            content = self._nodes([n for n in nodes if n is not layout], chains, slot, None, depth)
+            shown = self._file(layout.arg, {}, content, depth + 1)
+            if shown is not None:
+                return shown
+        return self._nodes(nodes, chains, slot, None, depth)
+
+    def _nodes(
+        self,
+        nodes: list[_Node],
+        chains: dict[str, list[_Node]],
+        slot: str | None,
+        parent_block: Callable[[], str] | None,
+        depth: int,
+    ) -> str:
+        out: list[str] = []
+        for node in nodes:
+            if node.op == "text":
+                out.append(node.shown)
+            elif node.op == "B":
+                # The most derived definition wins wherever the block stands; a layout's own
+                # (not collected: it extends nothing) is the last resort.
+                chain = chains.get(node.arg, [])
+                if node not in chain:
+                    chain = [*chain, node]
+                out.append(self._block(chain, chains, slot, depth))
+            elif node.op == "I":
+                placed = self._file(node.arg, {}, None, depth + 1)
+                out.append(node.shown if placed is None else placed)
+            elif node.op == "P":
+                content = self._nodes(node.children, chains, slot, parent_block, depth)
+                placed = self._file(node.arg, {}, content, depth + 1)
+                out.append(node.shown + content + node.closing if placed is None else placed)
+            elif node.op == "C":
+                out.append(node.shown if slot is None else slot)
+            elif node.op == "S":
+                out.append(node.shown if parent_block is None else parent_block())
+            else:  # an extends/layout tag that was not followed
+                out.append(node.shown)
+        return "".join(out)
+
+    def _block(
+        self, chain: list[_Node], chains: dict[str, list[_Node]], slot: str | None, depth: int
+    ) -> str:
+        """The most derived definition of a block; `super()` in it is the next one."""
+        first, rest = chain[0], chain[1:]
+        parent = (lambda: self._block(rest, chains, slot, depth)) if rest else None
+        return self._nodes(first.children, chains, slot, parent, depth)
+
+
+__all__ = ["Composer", "structure", "token"]

@@ -1,0 +1,53 @@
+"""Text twins in the click map: an email's text version is shown beside its HTML body, in
+the same tab, whether the twin pairs by the naming convention or by a `[pairs]` rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.clickmap import pageinfo
+from tests.clickmap.conftest import instrument, report, write_events
+
+HTML = '<html><body><a href="https://www.example.com/start">Start now</a></body></html>\n'
+TEXT = "Start now: https://www.example.com/start\n"
+
+
+def _campaign(tmp_path: Path, pairs: str) -> Path:
+    folder = tmp_path / "paired"
+    (folder / "emails").mkdir(parents=True)
+    (folder / "plain").mkdir()
+    (folder / "ctamap.toml").write_text(
+        f'first_party_domains = ["example.com"]\n{pairs}', encoding="utf-8"
+    )
+    (folder / "emails" / "welcome.html").write_text(HTML, encoding="utf-8")
+    (folder / "plain" / "welcome.txt").write_text(TEXT, encoding="utf-8")
+    return instrument(folder, "--config", str(folder / "ctamap.toml"))
+
+
+def _tabs(text: str) -> list[list[str]]:
+    """Per tab: the captions of its frames."""
+    page = pageinfo.parse(text)
+    return [
+        [
+            " ".join(f.find("figcaption").text_content().split())
+            for f in panel.find_class("email-frame")
+        ]
+        for panel in page.root.find_class("panel")
+    ]
+
+
+def test_a_pairs_rule_puts_the_text_twin_beside_its_html(tmp_path: Path) -> None:
+    link_map = _campaign(tmp_path, '[pairs]\n"emails/*.html" = "plain/*.txt"\n')
+    _, text = report(link_map, write_events(link_map))
+    tabs = _tabs(text)
+    assert len(tabs) == 1
+    assert [caption.split(":")[0] for caption in tabs[0]] == ["HTML", "text version"]
+    assert tabs[0][1].endswith("plain/welcome.txt")
+    rows = " ".join(r.text_content() for r in pageinfo.parse(text).root.iter("tr"))
+    assert "welcome.txt.start-now" in rows and "text version" in rows
+
+
+def test_without_the_rule_twins_in_other_folders_are_two_emails(tmp_path: Path) -> None:
+    link_map = _campaign(tmp_path, "")
+    _, text = report(link_map, write_events(link_map))
+    assert [[c.split(":")[0] for c in tab] for tab in _tabs(text)] == [["HTML"], ["text version"]]
