@@ -4,8 +4,8 @@ with its links' figures on it (Mailchimp's click map, offline, for any provider)
 `emails` finds each email's template, its text twin, the layouts and partials it is sent
 inside and their links' IDs and figures, `placeholders` makes the template tags readable,
 `compose` puts an email's copy together with its layouts' copies, `frame` builds each email's
-inert, decorated copy, `page` the page around them, `style` the look. Only `frame` parses HTML (BeautifulSoup + lxml, imported when a
-page is built).
+inert, decorated copy, `page` the page around them, `style` the look. Only `frame` parses
+HTML (BeautifulSoup + lxml, imported when a page is built).
 """
 
 from __future__ import annotations
