@@ -53,29 +53,37 @@ def demo(tmp_path: Path) -> Path:
 
 
 def _sendgrid_events(link_map: Path, seed: int) -> list[dict[str, object]]:
-    """Deliveries, opens and clicks for every email of a link map, with figures that differ
-    per CTA; clicked URLs are the tracked URLs with template tags filled in."""
+    """Deliveries, opens and clicks for every template of a link map, with figures that differ
+    per CTA; clicked URLs are the tracked URLs with template tags filled in. As in a real send,
+    each message is one email: recipients take the templates in turn, click only that
+    template's links, and every event carries its template as the `template` custom arg
+    (SendGrid posts custom args as top-level keys of each event)."""
     rng = random.Random(seed)
     links = json.loads(link_map.read_text(encoding="utf-8"))["links"]
     tracked = [link for link in links if link["tracked"] and link["status"] == "active"]
+    by_template: dict[str, list[dict[str, object]]] = {}
+    for link in tracked:
+        by_template.setdefault(str(link["template"]), []).append(link)
+    templates = sorted(by_template) or [""]
     events: list[dict[str, object]] = []
     serial = iter(range(1, 10**6))
     start = 1_767_225_600  # 2026-01-01
-    for n in range(60):
+    for n in range(max(60, 6 * len(templates))):
         email = f"user{n}@example.org"
+        template = templates[n % len(templates)]
+        common = {"email": email, "sg_message_id": f"m{n}", "template": template}
         at = start + n * 600
-        events.append({"email": email, "event": "delivered", "sg_event_id": f"e{next(serial)}",
-                       "sg_message_id": f"m{n}", "timestamp": at})  # fmt: skip
+        events.append({**common, "event": "delivered", "sg_event_id": f"e{next(serial)}",
+                       "timestamp": at})  # fmt: skip
         if n % 3 == 0:
             continue
-        events.append({"email": email, "event": "open", "sg_event_id": f"e{next(serial)}",
-                       "sg_message_id": f"m{n}", "timestamp": at + 60})  # fmt: skip
-        for i, link in enumerate(tracked):
+        events.append({**common, "event": "open", "sg_event_id": f"e{next(serial)}",
+                       "timestamp": at + 60})  # fmt: skip
+        for i, link in enumerate(by_template.get(template, [])):
             if rng.random() < 0.9 / (i + 1):
                 url = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "x", str(link["tracked_url"]))
                 when = at + 120 + i * 30 + n % 7 * 86400
-                events.append({"email": email, "event": "click",
-                               "sg_event_id": f"e{next(serial)}", "sg_message_id": f"m{n}",
+                events.append({**common, "event": "click", "sg_event_id": f"e{next(serial)}",
                                "timestamp": when, "url": url})  # fmt: skip
     return events
 

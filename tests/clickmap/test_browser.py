@@ -12,7 +12,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from tests.clickmap.browser import Requests, browser, chromium_path, open_page
 from tests.clickmap.conftest import DEMO_EVENTS, instrument, layout_events, report, write_events
-from tests.clickmap.test_layouts import expected_badge, needs_per_email
+from tests.clickmap.test_layouts import expected_badge
 from tests.conftest import FIXTURES, REPO
 
 pytestmark = [
@@ -196,7 +196,6 @@ def test_tabs_switch_between_emails_without_script(chromium: Any, corpus_campaig
     page.close()
 
 
-@needs_per_email
 def test_two_emails_show_their_shared_layout_links_with_their_own_figures(
     chromium: Any, layout_campaign: Path
 ) -> None:

@@ -40,22 +40,20 @@ class Views:
     """The reports the page is built from: the user's and the breakdowns it shows."""
 
     report: Report
-    by_template: Report | None = None
     by_day: Report | None = None
     by_part: Report | None = None
 
 
-#: The `--by` values the page needs besides the user's own report.
-VIEWS = ("template", "day", "part")
+#: The `--by` values the page needs besides the user's own report (which holds each email's
+#: own figures, `Report.emails`).
+VIEWS = ("day", "part")
 
 
 def build_click_map(
     views: Views, entries: list[LinkMapEntry], config: Config, options: ClickMapOptions
 ) -> str:
     """The page's HTML."""
-    emails: list[EmailView] = email_views(
-        entries, views.report, views.by_template, config, options.template_bases
-    )
+    emails: list[EmailView] = email_views(entries, views.report, config, options.template_bases)
     sample = (
         load_sample_data(options.sample_data, sorted({e.template for e in entries}))
         if options.sample_data is not None

@@ -17,7 +17,7 @@ from ctamap import source as sources
 from ctamap.config import Config
 from ctamap.errors import CtamapError
 from ctamap.linkmap import LinkMapEntry
-from ctamap.report.model import CtaTotals, Group, Report, Summary
+from ctamap.report.model import CtaTotals, EmailFigures, Report, Summary
 from ctamap.walk import TemplateFile
 
 if TYPE_CHECKING:
@@ -94,12 +94,15 @@ class Part:
 @dataclass(frozen=True)
 class EmailView:
     """One email of the click map: its HTML part, its text twin when there is one, and the
-    email's own summary (None when the report cannot tell per-email figures)."""
+    email's own summary (None when the report has no figures for it: its links then show the
+    whole report's)."""
 
     key: str
     """The template key the email is known by (its HTML part's, else its text part's)."""
     parts: tuple[Part, ...]
     summary: Summary | None
+    note: str | None = None
+    """Why the email's rates are unknown, when they are (the report's words)."""
 
     @property
     def clicks(self) -> int:
@@ -150,23 +153,11 @@ def resolve_template(key: str, bases: Sequence[Path]) -> Path | None:
     return None
 
 
-def _email_groups(by_template: Report | None) -> list[Group]:
-    """The per-template groups that are an email's own figures: those whose deliveries are
-    known. A group without them (the provider did not say which email a delivery was) would
-    give a CTOR of 100 % and no CTR; the whole report's figures are shown instead."""
-    if by_template is None:
-        return []
-    return [g for g in by_template.groups if g.key is not None and g.summary.delivered]
-
-
-def _figures_lookup(report: Report, by_template: Report | None) -> dict[str, dict[str, CtaTotals]]:
-    """Per template key, per link ID: the figures of that email (overall ones as fallback)."""
-    lookup: dict[str, dict[str, CtaTotals]] = {}
-    for group in _email_groups(by_template):
-        lookup[str(group.key)] = {cta.id: cta for cta in group.ctas}
-    overall = {cta.id: cta for cta in report.ctas}
-    lookup.setdefault("", overall)
-    return lookup
+def _figures_lookup(report: Report) -> dict[str, EmailFigures]:
+    """Each email's own figures, by the link-map key of its HTML template (the report's
+    per-email result: one email per message, a layout link's clicks in the email they came
+    from, rates over that email's deliveries and opens)."""
+    return {email.email: email for email in report.emails if email.in_link_map}
 
 
 def _link_view(
@@ -282,7 +273,6 @@ def _graph_config(config: Config, files: Iterable[TemplateFile], bases: Sequence
 def email_views(
     entries: list[LinkMapEntry],
     report: Report,
-    by_template: Report | None,
     config: Config,
     bases: Sequence[Path],
 ) -> list[EmailView]:
@@ -337,13 +327,14 @@ def email_views(
             used.append(replace(item.part, targets=targets[member.path]))
         return replace(loaded[key].part, targets=targets[file.path]), tuple(used)
 
-    lookup = _figures_lookup(report, by_template)
-    summaries = {str(g.key): g.summary for g in _email_groups(by_template)}
+    per_email = _figures_lookup(report)
+    overall = {cta.id: cta for cta in report.ctas}
     views: list[EmailView] = []
     for key in keys:
         if html_of.get(key) is not None or (key in layouts and _used_by_email(key, files, graph)):
             continue  # shown inside its HTML email / inside the emails that use it
-        figures = lookup.get(key) or lookup[""]
+        own = per_email.get(key)
+        figures = {cta.id: cta for cta in own.ctas} if own is not None else overall
         html, uses = composed(key)
         parts = [
             replace(
@@ -354,7 +345,8 @@ def email_views(
         for text_key in (k for k in keys if html_of.get(k) == key):
             text = loaded[text_key].part.with_figures(figures)
             parts.append(_drop_retired(text, figures))
-        views.append(EmailView(key, tuple(parts), summaries.get(key)))
+        summary, note = (own.summary, own.note) if own is not None else (None, None)
+        views.append(EmailView(key, tuple(parts), summary, note))
     return views
 
 

@@ -218,8 +218,8 @@ def cta_table(email: EmailView) -> str:
         rows += _link_rows(_sorted_links(part), label)
         rows += _link_rows(part.missing, " · not in the current template")
         for used in part.uses:  # layouts and partials: this email's clicks on their links
-            rows += _link_rows(_sorted_links(used), f" · from {used.display}")
-            rows += _link_rows(used.missing, f" · from {used.display}, not in it any more")
+            rows += _link_rows(_sorted_links(used), f" · from {used.template}")
+            rows += _link_rows(used.missing, f" · from {used.template}, not in it any more")
     head = "".join(
         f"<th>{h}</th>"
         for h in ("link ID", "text", "URL", "clicks", "unique", "share", "CTR", "CTOR")
@@ -256,15 +256,17 @@ def _email_summary(email: EmailView) -> str:
     s = email.summary
     if s is None:
         return (
-            '<p class="email-summary">This email\'s own deliveries and opens are not in the '
-            "report; link CTR/CTOR use the whole report's figures.</p>"
+            '<p class="email-summary">The report has no figures of this email\'s own; its '
+            "links show the whole report's.</p>"
         )
+    note = f'<span class="note">{e(email.note)}</span>' if email.note else ""
     return (
         '<p class="email-summary">'
         f"delivered <b>{count(s.delivered)}</b> · opens <b>{count(s.unique_opens)}</b> · "
         f"clickers <b>{count(s.unique_clickers)}</b> · CTR <b>{pct(s.ctr)}</b> · "
-        f"CTOR <b>{pct(s.ctor)}</b> · clicks <b>{count(s.clicks_counted)}</b> · "
-        f"unsubscribes <b>{count(s.unsubscribes)}</b></p>"
+        f"CTOR <b>{pct(s.ctor)}</b> · human CTOR <b>{pct(s.ctor_human)}</b> · "
+        f"clicks <b>{count(s.clicks_counted)}</b> · "
+        f"unsubscribes <b>{count(s.unsubscribes)}</b>{note}</p>"
     )
 
 
