@@ -9,6 +9,9 @@ files itself; no row passes through Python.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ctamap.report.declared import MAX_LINE, Declared, declare
 from ctamap.report.model import EVENT_SCHEMA, column_names
 from ctamap.report.providers.base import Fields, Provider, js, json_path, sql_string
 from ctamap.report.sources import Layout, Source
@@ -29,27 +32,16 @@ def _compression(source: Source) -> str:
     return "'gzip'" if source.gzipped else "'none'"
 
 
-def lines_table(source: Source, rejects: str) -> str:
-    """read_csv of a file as one text column per line; undecodable lines go to `rejects`."""
-    return (
-        f"read_csv({sql_string(str(source.path))}, columns = {{'line': 'VARCHAR'}}, "
-        "delim = chr(1), quote = '', escape = '', header = false, auto_detect = false, "
-        # Lines up to 16 MB (a whole webhook POST body); the buffer stays a fixed 64 MB so no
-        # allocation grows with the file (read_csv would otherwise take 16 lines' worth).
-        "max_line_size = 16777216, buffer_size = 67108864, "
-        f"compression = {_compression(source)}, "
-        # A stray 0x01 byte only cuts its own line short (which then is not valid JSON).
-        "strict_mode = false, store_rejects = true, "
-        f"rejects_table = {sql_string(rejects)}, rejects_scan = {sql_string(rejects + '_scan')})"
-    )
-
-
-def json_values(source: Source, rejects: str) -> str:
+def json_values(source: Source) -> str:
     """Raw JSON values of a file, one per line / array element / document; NULL if invalid."""
     if source.layout is Layout.JSON_LINES:
+        # One value per non-blank line; with ignore_errors a line that is not JSON (cut short,
+        # a stray control byte, not UTF-8) is a NULL value, hence one malformed row.
         return (
-            "SELECT CASE WHEN json_valid(line) THEN line::JSON END AS j "
-            f"FROM {lines_table(source, rejects)} WHERE trim(line) <> ''"
+            f"SELECT json AS j FROM read_json({sql_string(str(source.path))}, "
+            "format = 'newline_delimited', records = false, columns = {'json': 'JSON'}, "
+            f"ignore_errors = true, compression = {_compression(source)}, "
+            f"maximum_object_size = {MAX_LINE})"
         )
     fmt = "'array'" if source.layout is Layout.JSON_ARRAY else "'unstructured'"
     return (
@@ -71,9 +63,9 @@ def _unnest(expression: str, frm: str) -> str:
 _BATCH = "CASE WHEN json_type(j) = 'ARRAY' THEN json_extract(j, '$[*]') ELSE [j] END"
 
 
-def records(source: Source, provider: Provider, rejects: str) -> str:
-    """SELECT of one provider's event records `j` in a JSON file."""
-    sql = _unnest(_BATCH, json_values(source, rejects))
+def records(values: str, provider: Provider) -> str:
+    """SELECT of one provider's event records `j` from the raw JSON values `values`."""
+    sql = _unnest(_BATCH, values)
     for layer in provider.records:
         sql = _unnest(layer, sql)
     return sql
@@ -108,22 +100,73 @@ FROM (
 )"""
 
 
+def _record_fields(
+    provider: Provider, by_column: str | None, template_field: str
+) -> tuple[Fields, str]:
+    fields = provider.fields
+    if template_field:
+        fields = replace(fields, template=js(json_path(template_field)))
+    return fields, js(json_path(by_column)) if by_column else "NULL"
+
+
+def declared_read(
+    source: Source, provider: Provider, *, by_column: str | None = None, template_field: str = ""
+) -> Declared | None:
+    """The typed read of a JSON-lines file of flat records; None when the file needs the
+    generic reader (envelopes or pages to unwrap, batches in its first lines)."""
+    if source.layout is not Layout.JSON_LINES or provider.records:
+        return None
+    if any(isinstance(value, list) for value in source.sample):
+        return None  # batches from the start: the generic reader expands them in one pass
+    return declare(*_record_fields(provider, by_column, template_field))
+
+
 def json_select(
     source: Source,
     provider: Provider,
-    rejects: str,
     *,
     by_column: str | None = None,
     template_field: str = "",
 ) -> str:
     """SELECT producing normalised events from one JSON file."""
-    fields = provider.fields
-    if template_field:
-        from dataclasses import replace
+    typed = declared_read(source, provider, by_column=by_column, template_field=template_field)
+    if typed is not None:
+        read = typed.read(str(source.path), _compression(source))
+        return normalise(typed.fields, provider.name, typed.by_value, read)
+    fields, by_value = _record_fields(provider, by_column, template_field)
+    return normalise(fields, provider.name, by_value, records(json_values(source), provider))
 
-        fields = replace(fields, template=js(json_path(template_field)))
-    by_value = js(json_path(by_column)) if by_column else "NULL"
-    return normalise(fields, provider.name, by_value, records(source, provider, rejects))
+
+#: The array lines of a file read by `declared_read`, while their events replace them.
+BATCHES = "ctamap_batches"
+
+
+def batch_statements(
+    source: Source, provider: Provider, *, by_column: str | None = None, template_field: str = ""
+) -> tuple[str, ...]:
+    """After a typed read left malformed rows: the file's array lines (whole POST bodies) each
+    gave one row of NULLs there; these statements replace each such row with the line's events,
+    read by the generic reader. Nothing to do for a file without array lines."""
+    typed = declared_read(source, provider, by_column=by_column, template_field=template_field)
+    if typed is None:
+        return ()
+    nulls = ", ".join(f"NULL::{kind} AS c{n}" for n, (_, kind) in enumerate(typed.columns))
+    # The row a line of NULLs gives: rows equal to it are interchangeable (all malformed).
+    blank = normalise(typed.fields, provider.name, typed.by_value, f"SELECT {nulls}")
+    same = " AND ".join(f"e.{c} IS NOT DISTINCT FROM b.{c}" for c in EVENT_COLUMNS)
+    fields, by_value = _record_fields(provider, by_column, template_field)
+    expanded = normalise(
+        fields, provider.name, by_value, records(f"SELECT j FROM {BATCHES}", provider)
+    )
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {BATCHES} AS SELECT j FROM ({json_values(source)}) "
+        "WHERE json_type(j) = 'ARRAY'",
+        f"DELETE FROM events WHERE rowid IN (SELECT id FROM (SELECT e.rowid AS id, "
+        f"row_number() OVER () AS n FROM events e, ({blank}) b WHERE {same}) "
+        f"WHERE n <= (SELECT count(*) FROM {BATCHES}))",
+        f"INSERT INTO events {expanded}",
+        f"DROP TABLE {BATCHES}",
+    )
 
 
 def rejected_rows(rejects: str, provider: str) -> str:

@@ -37,6 +37,8 @@ class _Plan:
 
     reader: str
     statements: tuple[str, ...]
+    batches: tuple[str, ...] = ()
+    """Run after `statements` only when they added malformed rows (`normalise.batch_statements`)."""
 
 
 def _plan(source: Source, number: int, options: ReportOptions) -> _Plan:
@@ -66,17 +68,12 @@ def _plan(source: Source, number: int, options: ReportOptions) -> _Plan:
     provider = (
         BY_NAME[options.format] if options.format != "auto" else detect(source.name, source.sample)
     )
-    select = normalise.json_select(
-        source,
-        provider,
-        rejects,
-        by_column=by_column,
-        template_field=options.template_field,
+    field = options.template_field
+    select = normalise.json_select(source, provider, by_column=by_column, template_field=field)
+    batches = normalise.batch_statements(
+        source, provider, by_column=by_column, template_field=field
     )
-    statements = [f"INSERT INTO events {select}"]
-    if source.layout is Layout.JSON_LINES:
-        statements.append(normalise.rejected_rows(rejects, provider.name))
-    return _Plan(provider.name, tuple(statements))
+    return _Plan(provider.name, (f"INSERT INTO events {select}",), batches)
 
 
 def _load(
@@ -90,8 +87,12 @@ def _load(
     before = _count(con)
     try:
         con.execute("BEGIN TRANSACTION")
+        malformed = _count(con, "malformed") if plan.batches else 0
         for statement in plan.statements:
             engine.execute(con, statement, progress=progress, label=f"reading {source.name}")
+        if plan.batches and _count(con, "malformed") > malformed:
+            for statement in plan.batches:
+                engine.execute(con, statement, progress=progress, label=f"reading {source.name}")
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
@@ -99,8 +100,8 @@ def _load(
     return SourceNote(source.name, plan.reader, _count(con) - before)
 
 
-def _count(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT count(*) FROM events").fetchone()
+def _count(con: duckdb.DuckDBPyConnection, where: str = "true") -> int:
+    row = con.execute(f"SELECT count(*) FROM events WHERE {where}").fetchone()
     return int(row[0]) if row else 0
 
 
