@@ -587,11 +587,13 @@ def _write_quietly(render: Callable[[], None]) -> None:
 @_usage_errors
 def report(
     logs: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
-            help="Event files (JSON, JSON lines, CSV, .gz); - for stdin.", show_default=False
+            help="Event files (JSON, JSON lines, CSV, .gz); - for stdin. With --engine spark "
+            "also globs, s3a:// and hdfs:// paths.",
+            show_default=False,
         ),
-    ],
+    ] = None,
     maps: Annotated[
         list[Path] | None,
         typer.Option(
@@ -707,6 +709,27 @@ def report(
             "--load-images", help="Let the click map's viewer load the emails' remote images."
         ),
     ] = False,
+    engine_name: Annotated[
+        str,
+        typer.Option("--engine", help="duckdb (embedded) or spark (pip install 'ctamap[spark]')."),
+    ] = "duckdb",
+    master: Annotated[
+        str, typer.Option("--master", help="Spark master URL, with --engine spark.")
+    ] = "local[*]",
+    sql_dialect: Annotated[
+        str | None,
+        typer.Option(
+            "--sql",
+            help="Print the report query for duckdb, spark, trino, bigquery or snowflake "
+            "instead of running it (over --events-table and --map-table).",
+        ),
+    ] = None,
+    events_table: Annotated[
+        str, typer.Option("--events-table", help="With --sql: the normalised events table.")
+    ] = "ctamap_events",
+    map_table: Annotated[
+        str, typer.Option("--map-table", help="With --sql: the link map table.")
+    ] = "ctamap_links",
     templates_dir: Annotated[
         Path | None,
         typer.Option(
@@ -720,8 +743,15 @@ def report(
 
     from ctamap.config import load
     from ctamap.report import FORMATS, RENDERERS, BotMode, ReportOptions, run_report
+    from ctamap.report.engines import DIALECTS, ENGINES
     from ctamap.report.render import CSV_TABLES
 
+    if sql_dialect is not None and sql_dialect not in DIALECTS:
+        raise typer.BadParameter(f"choose one of {', '.join(DIALECTS)}", param_hint="--sql")
+    if engine_name not in ENGINES:
+        raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
+    if not logs and sql_dialect is None:
+        raise typer.BadParameter("give one or more event files", param_hint="LOGS")
     if input_format not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     if output not in RENDERERS:
@@ -741,7 +771,7 @@ def report(
     options = ReportOptions(
         layouts=_layouts(map_paths, settings, templates_dir),
         maps=map_paths,
-        logs=tuple(logs),
+        logs=tuple(logs or ()),
         format=input_format,
         columns=tuple(_column(c) for c in column or ()),
         link_id_param=link_id_param or settings.link_id_param,
@@ -761,7 +791,26 @@ def report(
         template_field=settings.report.template_field,
         memory_limit=memory.strip(),
         show_recipients=show_recipients,
+        engine=engine_name,
+        master=master,
     )
+    if sql_dialect is not None:
+        from ctamap.report import load_link_maps
+        from ctamap.report.engines.record import report_sql
+
+        text = report_sql(
+            options,
+            load_link_maps(options.maps),
+            sql_dialect,
+            events_table=events_table,
+            map_table=map_table,
+        )
+
+        def print_sql() -> None:
+            sys.stdout.write(text)
+
+        _write_quietly(print_sql)
+        raise typer.Exit(EXIT_OK)
     if html_file is not None and sample_data is not None and not sample_data.is_file():
         raise typer.BadParameter(f"{sample_data}: no such file", param_hint="--sample-data")
     if html_file is None:

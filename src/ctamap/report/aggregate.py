@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
-
-import duckdb
+from typing import TYPE_CHECKING, Any, Literal
 
 from ctamap.report import identity
 from ctamap.report.catalog import EmailCatalog, scope_name
@@ -28,6 +26,9 @@ from ctamap.report.model import (
     Summary,
     UnmatchedUrl,
 )
+
+if TYPE_CHECKING:
+    from ctamap.report.engines import Engine
 
 #: Which figures a row of the queries below belongs to: the whole input, a `--by` group, an
 #: email. `(dimension, value)` is a tally's key.
@@ -106,7 +107,7 @@ GROUP BY {outer_dims}, link_id
 
 _UNMATCHED = """
 SELECT url, count(*) AS clicks FROM classified WHERE reason = 'unmatched'
-GROUP BY url ORDER BY clicks DESC, url LIMIT ?
+GROUP BY url ORDER BY clicks DESC, url LIMIT {limit:d}
 """
 
 _NO_DELIVERIES = "no deliveries known for this email"
@@ -169,10 +170,8 @@ def _summary(tally: _Tally, options: ReportOptions, given: bool) -> Summary:
     )
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+def _fetch(engine: Engine, sql: str) -> list[dict[str, Any]]:
+    return engine.fetch(sql)
 
 
 def _recipient_counts(row: Mapping[str, Any]) -> dict[str, int]:
@@ -274,9 +273,7 @@ def _order(rows: Mapping[str, Mapping[str, Any]], listed: list[str]) -> list[str
 class _Figures:
     """The query results of one report, read into tallies per dimension."""
 
-    def __init__(
-        self, con: duckdb.DuckDBPyConnection, options: ReportOptions, scoped: bool
-    ) -> None:
+    def __init__(self, con: Engine, options: ReportOptions, scoped: bool) -> None:
         self.options = options
         # `--by template` groups are the emails: no grouping of their own.
         by = bool(options.by) and options.by != "template"
@@ -288,7 +285,7 @@ class _Figures:
             dims = "NULL AS grp, email, 1 AS g_grp, GROUPING(email) AS g_email"
         group_sets = ["(grp, reason, type)"] if by else []
         row_sets = ", ".join([*group_sets, "(email, reason, type)", "(reason, type)"])
-        for row in _fetch(con, _ROWS.format(dims=dims, sets=row_sets), []):
+        for row in _fetch(con, _ROWS.format(dims=dims, sets=row_sets)):
             tally = self.tallies[self._key(row)]
             n = int(row["n"])
             tally.rows_read += n
@@ -299,15 +296,13 @@ class _Figures:
             tally.flagged_bot += int(row["flagged"])
             tally.machine_known += int(row["machine_known"])
         recipient_sets = "(grp, recipient), (recipient)" if by else "(grp, recipient)"
-        for row in _fetch(con, _RECIPIENTS.format(recipient_sets=recipient_sets), []):
+        for row in _fetch(con, _RECIPIENTS.format(recipient_sets=recipient_sets)):
             key: Key = ("all", None) if (row["overall"] or not by) else ("group", row["grp"])
             self.tallies[key].recipients = _recipient_counts(row)
-        for row in _fetch(con, _EMAILS, []):
+        for row in _fetch(con, _EMAILS):
             self.tallies[("email", self._name(row["email"]))].recipients = _recipient_counts(row)
         self.scopes = (
-            {row["scope"]: _recipient_counts(row) for row in _fetch(con, _SCOPES, [])}
-            if scoped
-            else {}
+            {row["scope"]: _recipient_counts(row) for row in _fetch(con, _SCOPES)} if scoped else {}
         )
         cta_sets = ", ".join(
             [
@@ -317,7 +312,7 @@ class _Figures:
             ]
         )
         outer = "grp, email, g_grp, g_email"
-        for row in _fetch(con, _CTAS.format(outer_dims=outer, dims=dims, sets=cta_sets), []):
+        for row in _fetch(con, _CTAS.format(outer_dims=outer, dims=dims, sets=cta_sets)):
             self.ctas[self._key(row)][str(row["link_id"])] = row
 
     def _name(self, number: int | None) -> str | None:
@@ -332,7 +327,7 @@ class _Figures:
 
 
 def aggregate(
-    con: duckdb.DuckDBPyConnection,
+    con: Engine,
     entries: list[LinkMapEntry],
     options: ReportOptions,
     catalog: EmailCatalog,
@@ -439,10 +434,12 @@ def aggregate(
         groups.append(Group(group_key, group_summary, group_ctas))
     unmatched = tuple(
         UnmatchedUrl(str(row["url"]), int(row["clicks"]))
-        for row in _fetch(con, _UNMATCHED, [options.unmatched_limit])
+        for row in _fetch(con, _UNMATCHED.format(limit=options.unmatched_limit))
     )
-    span = con.execute("SELECT min(time), max(time) FROM events WHERE NOT malformed").fetchone()
-    first, last = span if span else (None, None)
+    span = _fetch(
+        con, "SELECT min(time) AS first, max(time) AS last FROM events WHERE NOT malformed"
+    )
+    first, last = (span[0]["first"], span[0]["last"]) if span else (None, None)
     return Report(
         summary,
         report_ctas,

@@ -20,8 +20,8 @@ _PARAM_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
 def _decode(expr: str) -> str:
-    # A bad percent-escape must not stop the run: keep the text as it was.
-    return f"coalesce(try(url_decode({expr})), {expr})"
+    # A bad percent-escape must not stop the run: keep the text as it was (`portable`).
+    return f"ctamap_decode({expr})"
 
 
 def _param(expr: str, name: str) -> str:
@@ -33,11 +33,12 @@ def _param(expr: str, name: str) -> str:
 
 def _bare(expr: str, link_id_param: str) -> str:
     """The URL without utm_* and link-ID parameters and without a dangling `?`/`&`."""
-    tracking = r"([?&])(?:utm_[A-Za-z_]+|" + re.escape(link_id_param) + r")=[^&#]*"
-    stripped = f"regexp_replace({expr}, '{tracking}', '\\1', 'g')"
-    collapsed = f"regexp_replace({stripped}, '&&+', '&', 'g')"
-    no_lead = f"regexp_replace({collapsed}, '\\?&', '?', 'g')"
-    return f"regexp_replace({no_lead}, '[?&]+(#|$)', '\\1')"
+    # Plain groups only: POSIX regex dialects (Snowflake) have no `(?:`.
+    tracking = r"([?&])(utm_[A-Za-z_]+|" + re.escape(link_id_param) + r")=[^&#]*"
+    stripped = f"ctamap_replace_all({expr}, '{tracking}', '\\1')"
+    collapsed = f"ctamap_replace_all({stripped}, '&&+', '&')"
+    no_lead = f"ctamap_replace_all({collapsed}, '\\?&', '?')"
+    return f"ctamap_replace_all({no_lead}, '[?&]+(#|$)', '\\1')"
 
 
 def _unwrap(expr: str) -> str:

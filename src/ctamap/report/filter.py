@@ -68,7 +68,7 @@ def classify_sql(options: ReportOptions) -> str:
     WHERE c.bot OR c.honeypot OR h.recipient IS NOT NULL OR b.rid IS NOT NULL
         OR date_diff('millisecond', d.delivered_at, c.time) < {min_ms}"""
     )
-    # `rowid` identifies a row of `events` (Spark: monotonically_increasing_id()).
+    # `rid` identifies a row of `events`: assigned at load (DuckDB: its `rowid`, engines/).
     return f"""
 CREATE OR REPLACE TABLE classified AS
 WITH
@@ -80,14 +80,14 @@ repeated_ids AS (
 ),
 later_copies AS (
     SELECT rid FROM (
-        SELECT e.rowid AS rid, row_number() OVER (
-            PARTITION BY e.event_id ORDER BY e.time, e.url, e.type, e.rowid) AS copy_no
+        SELECT e.rid AS rid, row_number() OVER (
+            PARTITION BY e.event_id ORDER BY e.time, e.url, e.type, e.rid) AS copy_no
         FROM events e JOIN repeated_ids r ON e.event_id = r.event_id
         WHERE NOT e.malformed AND NOT ({out_of_window})
     ) WHERE copy_no > 1
 ),
-base AS NOT MATERIALIZED (
-    SELECT e.rowid AS rid, e.type, e.recipient, e.time, e.message_id, e.machine_open, e.bot,
+base AS (
+    SELECT e.rid AS rid, e.type, e.recipient, e.time, e.message_id, e.machine_open, e.bot,
         CASE WHEN e.malformed THEN 'malformed'
              WHEN {out_of_window} THEN 'out_of_window'
              WHEN lc.rid IS NOT NULL THEN 'duplicate' END AS early_reason,
@@ -98,13 +98,13 @@ base AS NOT MATERIALIZED (
         {group_key(options.by)} AS grp,
         {identity.EVENT_EMAIL} AS email
     FROM events e
-    LEFT JOIN later_copies lc ON e.rowid = lc.rid
+    LEFT JOIN later_copies lc ON e.rid = lc.rid
     LEFT JOIN url_links u ON e.type = 'click' AND e.url = u.url
     LEFT JOIN links l ON u.link_id = l.id{identity.EVENT_EMAIL_JOINS}
 ),
 clicks AS (
     SELECT rid, recipient, coalesce(message_id, 0) AS message_key, time, bot,
-           hash(target) AS target, coalesce(role = 'honeypot', false) AS honeypot
+           ctamap_hash64(target) AS target, coalesce(role = 'honeypot', false) AS honeypot
     FROM base WHERE early_reason IS NULL AND type = 'click'
 ),
 -- A honeypot click marks the recipient's other clicks on that message as bot.
@@ -121,8 +121,8 @@ delivered AS (
 -- least half of them. That cheap count finds the few recipients worth the exact check.
 burst_recipients AS (
     SELECT DISTINCT recipient FROM (
-        SELECT recipient, hash(recipient, floor(date_diff('millisecond',
-                TIMESTAMP '1970-01-01', time) / {bucket_s * 1000})) AS bucket
+        SELECT recipient, floor(date_diff('millisecond',
+                TIMESTAMP '1970-01-01', time) / {bucket_s * 1000}) AS bucket
         FROM clicks
     ) GROUP BY recipient, bucket HAVING count(*) >= {(options.bot_burst + 1) // 2}
 ),

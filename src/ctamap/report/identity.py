@@ -14,9 +14,7 @@ stage one load, with functions Spark SQL and Trino also have.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from ctamap.report.catalog import CatalogRows
 from ctamap.report.model import (
@@ -24,34 +22,25 @@ from ctamap.report.model import (
     EMAIL_NAME_SCHEMA,
     LINK_EMAIL_SCHEMA,
     SCOPE_EMAIL_SCHEMA,
-    Schema,
-    column_names,
-    create_table,
 )
 
-
-def _load(
-    con: duckdb.DuckDBPyConnection, name: str, schema: Schema, rows: Sequence[tuple[object, ...]]
-) -> None:
-    """A table from rows, in one statement (one list parameter per column)."""
-    con.execute(create_table(name, schema))
-    columns = [[row[i] for row in rows] for i in range(len(schema))]
-    unnested = ", ".join(f"unnest(?::{kind}[]) AS {column}" for column, kind in schema)
-    names = ", ".join(column_names(schema))
-    con.execute(f"INSERT INTO {name} ({names}) SELECT {unnested}", columns)
+if TYPE_CHECKING:
+    from ctamap.report.engines import Engine
 
 
-def load_catalog(con: duckdb.DuckDBPyConnection, rows: CatalogRows) -> None:
+def load_catalog(engine: Engine, rows: CatalogRows) -> None:
     """The catalogue's tables: `email_names`, `email_aliases`, `link_emails`, `scope_emails`."""
-    _load(con, "email_names", EMAIL_NAME_SCHEMA, rows.names)
-    _load(con, "email_aliases", EMAIL_ALIAS_SCHEMA, rows.aliases)
-    _load(con, "link_emails", LINK_EMAIL_SCHEMA, rows.link_emails)
-    _load(con, "scope_emails", SCOPE_EMAIL_SCHEMA, rows.scopes)
+    engine.load_table("email_names", EMAIL_NAME_SCHEMA, rows.names)
+    engine.load_table("email_aliases", EMAIL_ALIAS_SCHEMA, rows.aliases)
+    engine.load_table("link_emails", LINK_EMAIL_SCHEMA, rows.link_emails)
+    engine.load_table("scope_emails", SCOPE_EMAIL_SCHEMA, rows.scopes)
 
 
 #: A provider's name as a slug, the way link IDs spell a template (`Welcome Email` ->
 #: `welcome-email`).
-_SLUG = "regexp_replace(regexp_replace(lower(t.template), '[^a-z0-9]+', '-', 'g'), '^-+|-+$', '')"
+_SLUG = (
+    "ctamap_replace_all(ctamap_replace_all(lower(t.template), '[^a-z0-9]+', '-'), '^-+|-+$', '')"
+)
 
 #: Each distinct provider name -> the email it names; a name the link map does not know gets
 #: a number of its own, after the link map's emails.
@@ -129,9 +118,7 @@ EVENT_EMAIL_JOINS = """
 EVENT_EMAIL = "coalesce(me.email, tn.email, lh.email, se.email)"
 
 
-def email_names(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+def email_names(engine: Engine) -> dict[int, str]:
     """Email number -> name (the link map's key, or the provider's name)."""
-    return {
-        int(n): str(name)
-        for n, name in con.execute("SELECT email, name FROM email_names").fetchall()
-    }
+    rows = engine.fetch("SELECT email, name FROM email_names")
+    return {int(row["email"]): str(row["name"]) for row in rows}

@@ -136,6 +136,10 @@ class ReportOptions:
     """Layouts and partials among the link map's templates, each with the emails that use it
     (`catalog.composition` reads them from the template graph). A layout's links are sent in
     those emails; without this, every template that is not a text twin is an email."""
+    engine: str = "duckdb"
+    """Where stage two runs: `duckdb` (embedded) or `spark` (`report/engines`)."""
+    master: str = "local[*]"
+    """The Spark master URL (`--engine spark`)."""
 
 
 @dataclass(frozen=True)

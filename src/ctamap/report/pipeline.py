@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 
 import duckdb
 
-from ctamap.errors import InputError
-from ctamap.report import attribute, catalog, engine, filter, identity, normalise
+from ctamap.errors import CtamapError, InputError
+from ctamap.report import attribute, catalog, engine, engines, filter, identity, normalise
 from ctamap.report.aggregate import aggregate
 from ctamap.report.detect import detect
-from ctamap.report.linkmap import load_link_maps
+from ctamap.report.linkmap import LinkMapEntry, load_link_maps
 from ctamap.report.model import EVENT_SCHEMA, Event, Report, ReportOptions, SourceNote, create_table
 from ctamap.report.providers import BY_NAME, generic
 from ctamap.report.sources import Layout, Source, open_sources
@@ -107,14 +107,14 @@ def _count(con: duckdb.DuckDBPyConnection, where: str = "true") -> int:
 
 def load_events(
     con: duckdb.DuckDBPyConnection, options: ReportOptions
-) -> tuple[tuple[SourceNote, ...], tuple[InputError, ...]]:
+) -> tuple[tuple[SourceNote, ...], tuple[CtamapError, ...]]:
     """Stage one: every readable input file into the normalised `events` table.
 
     Returns what was read from each file and, separately, every file that could not be read.
     """
     con.execute(create_table("events", EVENT_SCHEMA))
     notes: list[SourceNote] = []
-    errors: list[InputError] = []
+    errors: list[CtamapError] = []
     with ExitStack() as stack:
         described = list(open_sources(options.logs, stack))
         sources = [s for s in described if isinstance(s, Source)]
@@ -162,19 +162,33 @@ def run_reports(options: ReportOptions, views: Sequence[str | None]) -> list[Rep
     """One `Report` per `--by` value in `views`, from one read and attribution of the inputs
     (the click map shows the user's report and its per-template, per-day, per-part views)."""
     entries = load_link_maps(options.maps)
+    runner = engines.create(options)
+    try:
+        return stage_two(runner, entries, options, views)
+    finally:
+        runner.close()
+
+
+def stage_two(
+    runner: engines.Engine,
+    entries: list[LinkMapEntry],
+    options: ReportOptions,
+    views: Sequence[str | None],
+) -> list[Report]:
+    """Load, attribute, classify and aggregate on `runner`: the same statements on every
+    engine (`report --sql` records them instead of running them)."""
     emails = catalog.build_catalog(entries, dict(options.layouts))
-    con = engine.connect(options.memory_limit)
-    notes, errors = load_events(con, options)
-    attribute.load_links(con, entries)
-    con.execute(attribute.attribution_sql(options.link_id_param))
-    identity.load_catalog(con, catalog.tables(emails, entries))
+    notes, errors = runner.load_events(options)
+    runner.load_links(entries)
+    runner.run(attribute.attribution_sql(options.link_id_param))
+    identity.load_catalog(runner, catalog.tables(emails, entries))
     for _, statement in identity.STATEMENTS:
-        con.execute(statement)
-    big = options.progress and _count(con) >= PROGRESS_MIN_ROWS
+        runner.run(statement)
+    big = options.progress and runner.count("events") >= PROGRESS_MIN_ROWS
     inputs = tuple(str(error) for error in errors)
     reports = []
     for by in views:
         view = replace(options, by=by)
-        engine.execute(con, filter.classify_sql(view), progress=big, label="attributing clicks")
-        reports.append(aggregate(con, entries, view, emails).with_inputs(notes, inputs))
+        runner.run(filter.classify_sql(view), progress=big, label="attributing clicks")
+        reports.append(aggregate(runner, entries, view, emails).with_inputs(notes, inputs))
     return reports
