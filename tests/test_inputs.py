@@ -6,6 +6,7 @@ file, UTF-16 templates: one clear line each, the other files still run, never an
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,35 @@ def test_utf16_template_says_how_to_convert(tree: Path, encoding: str) -> None:
     assert done.returncode == EXIT_ERROR
     assert "emails/utf16.html:1: is UTF-16" in done.stderr
     assert "iconv -f UTF-16 -t UTF-8" in done.stderr and "binary" not in done.stderr
+
+
+@pytest.mark.parametrize("git", [True, False], ids=["git", "no-git"])
+def test_out_dir_inside_the_input_tree_is_not_walked_again(tree: Path, git: bool) -> None:
+    """`instrument . --out-dir build` twice: the second run must not instrument build/ into
+    build/build/, nor record the mirror's files in the link map."""
+    if git:
+        subprocess.run(["git", "init", "-q", str(tree)], check=True)
+    for _ in range(2):
+        done = _ctamap("instrument", ".", "--out-dir", "build", cwd=tree)
+        _no_internal_error(done)
+        assert "build/build" not in done.stderr
+    assert not (tree / "build" / "build").exists()
+    assert (tree / "build" / "emails" / "welcome.html").is_file()
+    nested = _ctamap("instrument", "emails", "--out-dir", "emails/out", cwd=tree)
+    _no_internal_error(nested)
+    again = _ctamap("instrument", "emails", "--out-dir", "emails/out", cwd=tree)
+    assert not (tree / "emails" / "out" / "out").exists(), again.stderr
+    keys = {e["template"] for e in json.loads((tree / "ctamap.linkmap.json").read_text())["links"]}
+    assert keys == {"emails/welcome.html", "emails/notes.txt"}
+
+
+def test_out_dir_naming_a_file_is_a_usage_error(tree: Path) -> None:
+    (tree / "build.html").write_text("not a folder", encoding="utf-8")
+    done = _ctamap("instrument", "emails", "--out-dir", "build.html", cwd=tree)
+    _no_internal_error(done)
+    assert done.returncode == EXIT_ERROR
+    assert done.stderr.splitlines() == [
+        "ctamap: error: --out-dir build.html: is a file, not a folder (the mirrored tree needs one)"
+    ]
+    assert (tree / "build.html").read_text(encoding="utf-8") == "not a folder"
+    assert not (tree / "ctamap.linkmap.json").exists()

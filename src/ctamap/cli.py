@@ -219,6 +219,9 @@ def instrument(
     """Add UTM parameters and the link ID to tracked links and the open pixel to documents."""
     from ctamap.config import check_utm_value
     from ctamap.parallel import instrument_paths
+    from ctamap.safewrite import clean_up_on_signals
+
+    clean_up_on_signals()  # a stopped run leaves no temporary file (workers inherit this)
 
     if map_format not in (None, "json", "csv"):
         raise CtamapError(f"--map-format must be json or csv, got '{map_format}'")

@@ -606,7 +606,10 @@ def _start_of(path: Path) -> Path:
     that it is reported as missing under its own config."""
     if str(path) == "-":
         return Path.cwd().resolve()
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except RuntimeError:  # a symlink loop (the walk says so): start from the link's folder
+        resolved = path.absolute().parent.resolve()
     while not resolved.is_dir() and resolved != resolved.parent:
         resolved = resolved.parent
     return resolved

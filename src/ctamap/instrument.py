@@ -66,6 +66,14 @@ def tracking_params(
 _PLACEHOLDER = re.compile(r"\{(template|link_id|campaign)\}")
 
 
+def recovered(params: Sequence[tuple[str, str]], managed: frozenset[str]) -> dict[str, str]:
+    """What ctamap wrote into a link that already carries its own ID but has no map entry (a
+    run stopped after writing the template and before writing the map, or a map reverted):
+    the managed parameters whose values are what ctamap writes, so that the map's `url` is
+    the author's destination again, not one with ctamap's parameters in it."""
+    return {name: value for name, value in params if name in managed}
+
+
 def written_by_ctamap(entry: LinkMapEntry | None) -> dict[str, str]:
     """The parameters ctamap wrote into a link the last time: those of its `tracked_url` that
     are not part of its `url` (the destination as the author wrote it)."""
@@ -151,6 +159,7 @@ def plan_template(
     if config.utm.existing == "override":
         replaced |= managed
     before = {entry.id: entry for entry in previous}
+    carrier = config.link_id_param or "utm_content"
     separator = _document_separator(template)
     edits: list[Edit] = []
     tracked_urls: list[str | None] = []
@@ -167,6 +176,8 @@ def plan_template(
                 span = occurrence.href
                 masked = source.masked[span.value_start : span.value_end]
                 current = {p.name: p.value for p in reversed(layout(span.value, masked).params)}
+                if link_id not in before and current.get(carrier) == link_id:
+                    ours = recovered(params, managed)
                 # Values ctamap wrote follow the policy; the author's stay (under `keep`).
                 mine = {n for n, v in ours.items() if current.get(n) == v}
                 if span.quote == "'" and any("'" in v for _, v in params):

@@ -4,31 +4,38 @@ Each worker process runs the whole per-file pipeline (read → mask → scan →
 plan → write) and sends back only the file's link-map entries; the parent allocates template
 slugs beforehand (IDs of two templates never collide) and writes the link map afterwards.
 Sending parsed templates between processes would cost more than parsing them, so none are.
+Workers never outlive the run: they end when it does, even when it is killed with `kill -9`.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ctamap import linkmap as lockfile
 from ctamap.classify import Classifier
 from ctamap.config import Config
-from ctamap.errors import CtamapError
+from ctamap.errors import CtamapError, InputError
 from ctamap.ids import Allocation, allocate, assign_template
 from ctamap.instrument import (
     key_bases,
     managed_params,
     plan_template,
     template_key,
-    write_atomic,
 )
 from ctamap.linkmap import Format, LinkMapEntry
 from ctamap.pipeline import load_one
+from ctamap.safewrite import remove_stale_in, shown
 from ctamap.source import jinja_lexer
 from ctamap.walk import STDIN, TemplateFile
 from ctamap.workspace import (
@@ -41,6 +48,7 @@ from ctamap.workspace import (
     map_location,
     mirror_unchanged,
     read_linkmap,
+    recordable,
 )
 
 # Below this many files, or on one core, starting processes costs more than it saves.
@@ -98,10 +106,7 @@ class _Task:
                     outcomes.append(_Outcome(None, None, "", error))
                     continue
                 if applied.write is not None:
-                    path, text, like = applied.write
-                    writes.append(
-                        (len(outcomes), writer.submit(write_atomic, path, text, like=like))
-                    )
+                    writes.append((len(outcomes), writer.submit(applied.write.run)))
                 entries = plan.entries
                 outcomes.append(_Outcome(entries, applied.changed_as, applied.diff, None))
         for index, future in writes:
@@ -130,6 +135,29 @@ def _workers(files: Sequence[TemplateFile], jobs: int | None) -> int:
     return cores
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_PARENT_POLL = 0.5  # seconds, where the kernel cannot signal a parent's death
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the run that started it ends, however it ends.
+    A worker left behind by `kill -9` would go on rewriting templates and then wait forever
+    for work. On Linux the kernel sends SIGTERM when the parent dies (its handler, inherited
+    on fork, removes this worker's temporary files first); elsewhere a thread checks."""
+    libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+    guarded = libc is not None and libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+    if os.getppid() != parent:  # the parent died before the guard was in place
+        os.kill(os.getpid(), signal.SIGTERM)
+    if not guarded:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _run(
     task: _Task, items: list[tuple[TemplateFile, str, Allocation]], workers: int
 ) -> list[_Outcome]:
@@ -139,8 +167,20 @@ def _run(
     # here rather than once per worker); results come back in order.
     jinja_lexer()
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return [outcome for done in pool.map(task, chunks) for outcome in done]
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
+            return [outcome for done in pool.map(task, chunks) for outcome in done]
+    except BrokenProcessPool:
+        # Someone killed a worker (the OOM killer, a stray `kill`): what it wrote is whole.
+        raise CtamapError(
+            "a worker process was killed: templates written so far are complete, the link map "
+            "was not updated; run `ctamap instrument` again"
+        ) from None
 
 
 def instrument_paths(
@@ -160,8 +200,17 @@ def instrument_paths(
     it: concurrent runs over disjoint folders (pre-commit's parallel batches, two CI jobs) then
     allocate IDs against each other's entries, and both sides' entries are kept."""
     location = map_location(config, map_path)
-    files, missing = collect_all(paths, config)
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise InputError(
+            f"--out-dir {shown(out_dir)}: is a file, not a folder (the mirrored tree needs one)"
+        )
+    # The mirror is output: walking it again would instrument the output of the last run.
+    files, missing = collect_all(paths, config, skip=out_dir)
+    files, outside = recordable(files, config, location)
+    missing = [*missing, *outside]
     with lockfile.locked(location, enabled=not check):
+        if not check:
+            remove_stale_in(_written_folders(files, location, out_dir))
         return _instrument_files(
             files,
             missing,
@@ -174,6 +223,20 @@ def instrument_paths(
             map_format=map_format,
             jobs=jobs,
         )
+
+
+def _written_folders(
+    files: Sequence[TemplateFile], location: Path, out_dir: Path | None
+) -> dict[Path, set[str]]:
+    """The folders this run writes to, each with the names of its templates: where a stopped
+    run may have left temporary files."""
+    folders: dict[Path, set[str]] = {location.parent: set()}
+    for file in files:
+        if file.path == STDIN:
+            continue
+        target = file.path if out_dir is None else out_dir / file.relative
+        folders.setdefault(target.parent, set()).add(target.name)
+    return folders
 
 
 def _instrument_files(

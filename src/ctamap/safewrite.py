@@ -2,9 +2,9 @@
 
 A write goes to a temporary file in the same folder, is fsynced and renamed over the original
 (whose permission bits are kept), so a crash never leaves a half-written template. Temporary
-files have a name ctamap recognises (`.welcome.html.ctamap-<pid>-<random>.tmp`): SIGTERM
-removes the ones in flight, and a later run removes the ones a killed run left behind. A
-symlink is never replaced: writing one is an error naming it.
+files have a name ctamap recognises (`.welcome.html.ctamap-<pid>-<random>.tmp`): SIGTERM and
+SIGINT remove the ones in flight, and a later `instrument` removes the ones a killed run left
+behind (`kill -9`, a power cut). A symlink is never replaced: writing one is an error naming it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import contextlib
 import functools
 import os
 import re
+import secrets
 import signal
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -29,7 +29,9 @@ _LEGACY_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
 _LEGACY_AGE = 3600.0  # seconds: an old-style temp file this old belongs to no running write
 
 _IN_FLIGHT: set[str] = set()
-_IN_FLIGHT_LOCK = threading.Lock()
+# Reentrant: the signal handler takes it in the main thread, which may be holding it already.
+_IN_FLIGHT_LOCK = threading.RLock()
+_STOPPING: list[bool] = []  # set once a signal handler has started removing the temp files
 
 
 def shown(path: Path) -> str:
@@ -58,16 +60,25 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(path: Path, text: str | bytes, *, like: Path | None = None) -> bool:
+def write_atomic(
+    path: Path, text: str | bytes, *, like: Path | None = None, within: Path | None = None
+) -> bool:
     """Write `text` (UTF-8, or bytes as given) if it differs from the file; True when written.
     A new file takes the permission bits of `like`, else the umask's default. Every failure
-    (read-only folder, full disk, a symlink in the way) is a `CtamapError` naming the file."""
+    (read-only folder, full disk, a symlink in the way) is a `CtamapError` naming the file.
+    With `within` (an --out-dir mirror), a folder on the way below it that is a symlink
+    leading out of it is in the way too: a stale or planted link never redirects a write."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     tmp: str | None = None
     try:
         if path.is_symlink():
             raise CtamapError(
                 "is a symlink: not replaced (instrument the file it points to)", path=shown(path)
+            )
+        if within is not None and not _stays_in(path.parent, within):
+            raise CtamapError(
+                f"is below a symlink that leads out of {printable(within.as_posix())}: not written",
+                path=printable(path.as_posix()),
             )
         try:
             if path.read_bytes() == data:
@@ -76,11 +87,7 @@ def write_atomic(path: Path, text: str | bytes, *, like: Path | None = None) -> 
         except FileNotFoundError:
             mode = (like.stat().st_mode & 0o7777) if like is not None else _default_mode()
             path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{path.name}{_TEMP_MARK}{os.getpid()}-", suffix=".tmp", dir=path.parent
-        )
-        with _IN_FLIGHT_LOCK:
-            _IN_FLIGHT.add(tmp)
+        fd, tmp = _create_temp(path)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -98,9 +105,35 @@ def write_atomic(path: Path, text: str | bytes, *, like: Path | None = None) -> 
     return True
 
 
+def _stays_in(folder: Path, top: Path) -> bool:
+    """`folder` (which may not exist yet) resolves to a place below `top`."""
+    return folder.resolve().is_relative_to(top.resolve())
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """Create the temporary file for writing `path`. Its name is recorded before the file
+    exists, and both happen under the lock, so a signal handler that removes the recorded
+    files never misses one; once the handler has started, no new one is created."""
+    while True:
+        tmp = str(path.parent / f".{path.name}{_TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        with _IN_FLIGHT_LOCK:
+            if _STOPPING:
+                raise CtamapError("not written: ctamap was stopped", path=shown(path))
+            _IN_FLIGHT.add(tmp)
+            try:
+                return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), tmp
+            except FileExistsError:
+                _IN_FLIGHT.discard(tmp)
+            except OSError:
+                _IN_FLIGHT.discard(tmp)
+                raise
+
+
 def remove_in_flight() -> None:
-    """Delete the temporary files of writes that have not finished (on SIGTERM)."""
+    """Delete the temporary files of writes that have not finished (on SIGTERM or SIGINT);
+    writes that have not created theirs yet will not."""
     with _IN_FLIGHT_LOCK:
+        _STOPPING.append(True)
         pending = list(_IN_FLIGHT)
         _IN_FLIGHT.clear()
     for tmp in pending:
@@ -108,17 +141,23 @@ def remove_in_flight() -> None:
             os.unlink(tmp)
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+def _on_signal(signum: int, frame: FrameType | None) -> None:
     remove_in_flight()
-    # Die of the signal, as the caller expects (exit status 143 in a shell).
+    # Die of the signal, as the caller expects (exit status 143 or 130 in a shell). A file
+    # already renamed into place is complete; one that was not keeps its old bytes.
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
 
 
-def clean_up_on_sigterm() -> None:
-    """Install the SIGTERM handler (main thread only; worker processes inherit it on fork)."""
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def clean_up_on_signals() -> None:
+    """Remove in-flight temporary files when SIGTERM, SIGINT (Ctrl-C) or SIGHUP stops the run
+    (main thread only; worker processes inherit the handlers on fork)."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, _on_signal)
 
 
 def is_temp_file(name: str) -> bool:
@@ -160,3 +199,14 @@ def remove_stale(folder: Path, names: list[str], templates: set[str]) -> None:
         if stale(folder, name, templates):
             with contextlib.suppress(OSError):  # someone else's, or gone: nothing to clean
                 (folder / name).unlink()
+
+
+def remove_stale_in(folders: dict[Path, set[str]]) -> None:
+    """Delete what stopped runs left in each folder (the templates it holds by name): the
+    folders a run writes to, listed once each, so that `git status` stays clean."""
+    for folder, templates in folders.items():
+        try:
+            names = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(".tmp")]
+        except OSError:  # gone, or not readable: the run itself will say so if it matters
+            continue
+        remove_stale(folder, names, templates)

@@ -1,19 +1,26 @@
 """Which files are templates: PATH arguments expanded with the configured globs.
 
 Folders are walked without hidden folders and, inside a git checkout, without what git ignores.
+Only regular files are templates. A symlink is followed only into the repository it is in (the
+git checkout, else the config file's folder): its target is the template, and ctamap then
+writes the target and keeps the link. One that leads outside is reported and skipped, so that
+nothing outside the repository is ever written through one. Folders reached through a symlink
+are not walked (as git does not); name one to instrument it.
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import functools
 import os
 import re
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ctamap.config import CONFIG_NAMES, Config
+from ctamap.config import CONFIG_NAMES, Config, discover
 from ctamap.errors import InputError
 from ctamap.safewrite import printable
 
@@ -85,40 +92,171 @@ def _walk(folder: Path) -> list[str]:
 
 
 def collect(paths: list[Path], config: Config) -> list[TemplateFile]:
-    """Every template named by `paths`, sorted, each once."""
+    """Every template named by `paths`, sorted, each once; the first problem is raised."""
+    files, problems = collect_reporting(paths, config)
+    if problems:
+        raise problems[0]
+    return files
+
+
+def collect_reporting(
+    paths: list[Path], config: Config, *, skip: Path | None = None
+) -> tuple[list[TemplateFile], list[InputError]]:
+    """Every template named by `paths`, sorted, each once, and the problems (a missing PATH, a
+    symlink leading outside the repository), each of which skips only what it names. Folders
+    walked do not descend into `skip` (the `--out-dir` mirror: its output is not input)."""
     cwd = Path.cwd().resolve()
     result: dict[Path, TemplateFile] = {}
+    linked: set[Path] = set()  # templates reached through a symlink (a direct name wins)
+    problems: list[InputError] = []
     for given in paths:
         if given == STDIN:
             result[STDIN] = TemplateFile(STDIN, "-", "stdin.html", is_text=False)
             continue
-        if given.is_file() and given.name in CONFIG_NAMES:
-            # A config file among the PATHs (the hooks pass one when only the config changed):
-            # its whole template set is affected, so it stands for its folder.
-            given = given.parent
-        if given.is_file():
-            candidates = [(given.resolve(), given.name)]
-        elif given.is_dir():
-            base = given.resolve()
-            listed = _git_files(base)
-            candidates = [
-                (base / relative, relative)
-                for relative in (_walk(base) if listed is None else listed)
-                if not any(part.startswith(".") for part in relative.split("/")[:-1])
-                and matches(relative.rsplit("/", 1)[-1], config.include)
-                # Only regular files are templates: opening a FIFO or a device would block.
-                and (base / relative).is_file()
-            ]
-        elif given.exists():
-            raise InputError("not a regular file or folder; name a template file", path=str(given))
-        else:
-            raise InputError("no such file or folder", path=str(given))
-        for path, relative in candidates:
+        try:
+            candidates = _candidates(given, config, skip, problems)
+        except InputError as error:
+            problems.append(error)
+            continue
+        for path, relative, via_link in candidates:
             if config.exclude and (
                 matches(relative, config.exclude) or matches(path.name, config.exclude)
             ):
                 continue
-            if path not in result:
+            if path not in result or (path in linked and not via_link):
                 is_text = is_text_name(path.name, config)
                 result[path] = TemplateFile(path, display(path, cwd), relative, is_text)
-    return sorted(result.values(), key=lambda f: f.display)
+                (linked.add if via_link else linked.discard)(path)
+    return sorted(result.values(), key=lambda f: f.display), problems
+
+
+Candidate = tuple[Path, str, bool]  # resolved path, relative to the PATH, reached via a symlink
+
+
+def _candidates(
+    given: Path, config: Config, skip: Path | None, problems: list[InputError]
+) -> list[Candidate]:
+    """The files PATH `given` names, resolved; walked symlinks that lead outside the
+    repository are added to `problems` and left out."""
+    if given.is_file() and given.name in CONFIG_NAMES:
+        # A config file among the PATHs (the hooks pass one when only the config changed):
+        # its whole template set is affected, so it stands for its folder.
+        given = given.parent
+    if given.is_file():
+        return [(_inside_tree(given, "file"), given.name, _has_link(given))]
+    if given.is_dir():
+        base = _inside_tree(given, "folder")
+        tree = _tree_of(_unlinked_part(given))
+        listed = _git_files(base)
+        relatives = _walk(base) if listed is None else listed
+        excluded = _below(skip, base)
+        found: list[Candidate] = []
+        for relative in relatives:
+            parts = relative.split("/")
+            if any(part.startswith(".") for part in parts[:-1]) or not matches(
+                parts[-1], config.include
+            ):
+                continue
+            if excluded is not None and relative.startswith(excluded):
+                continue
+            candidate = _walked(base / relative, relative, tree, problems)
+            if candidate is not None:
+                found.append(candidate)
+        return found
+    if os.path.islink(given):
+        raise InputError(_why_unreadable(given), path=printable(given.as_posix()))
+    if given.exists():
+        raise InputError("not a regular file or folder; name a template file", path=str(given))
+    raise InputError("no such file or folder", path=str(given))
+
+
+def _walked(path: Path, relative: str, tree: Path, problems: list[InputError]) -> Candidate | None:
+    """A file found by walking: itself when regular; the target of a symlink that stays in
+    `tree`; None for anything else (a FIFO or a device would block; a folder reached through
+    a symlink is not walked; a broken link or a loop names nothing). One lstat per file."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return path, relative, False
+    if not stat.S_ISLNK(mode):
+        return None
+    try:
+        target = path.resolve(strict=True)
+        kind = "file" if target.is_file() else None
+    except (OSError, RuntimeError):
+        return None
+    if kind is None:
+        return None
+    if not target.is_relative_to(tree):
+        problems.append(_outside(path, kind, tree))
+        return None
+    return target, relative, True
+
+
+def _below(skip: Path | None, base: Path) -> str | None:
+    """`skip` as a prefix of paths relative to `base`, when it is a folder strictly inside it."""
+    if skip is None:
+        return None
+    folder = skip.resolve()
+    if folder == base or not folder.is_relative_to(base):
+        return None
+    return folder.relative_to(base).as_posix() + "/"
+
+
+def _unlinked_part(given: Path) -> Path:
+    """The longest leading part of `given` (made absolute, as written) with no symlink in it:
+    where the link that `given` goes through lives."""
+    lexical = Path(os.path.abspath(given))
+    part = Path(lexical.anchor)
+    for name in lexical.parts[1:]:
+        if (part / name).is_symlink():
+            break
+        part = part / name
+    return part
+
+
+def _has_link(given: Path) -> bool:
+    return _unlinked_part(given) != Path(os.path.abspath(given))
+
+
+def _tree_of(where: Path) -> Path:
+    """The repository a link at `where` (no symlink in it) belongs to: the git checkout, else
+    the folder of the nearest config file, else `where` itself."""
+    start = where if where.is_dir() else where.parent
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder.resolve()
+    found = discover(start)
+    return found.parent.resolve() if found is not None else start.resolve()
+
+
+def _inside_tree(given: Path, kind: str) -> Path:
+    """`given` resolved, when no symlink on its way leads outside its repository."""
+    resolved = given.resolve()
+    if _has_link(given):
+        tree = _tree_of(_unlinked_part(given))
+        if not resolved.is_relative_to(tree):
+            raise _outside(given, kind, tree)
+    return resolved
+
+
+def _outside(link: Path, kind: str, tree: Path) -> InputError:
+    return InputError(
+        f"is a symlink to a {kind} outside the repository ({printable(str(tree))}): skipped; "
+        "ctamap never writes outside it through a link (name the target to instrument it)",
+        path=display(Path(os.path.abspath(link)), Path.cwd().resolve()),
+    )
+
+
+def _why_unreadable(link: Path) -> str:
+    """What is wrong with a symlink that names nothing."""
+    try:
+        link.resolve(strict=True)
+    except RuntimeError:
+        return "is a symlink loop"
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "is a symlink loop"
+    return f"is a broken symlink (to {printable(os.readlink(link))})"

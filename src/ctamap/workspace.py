@@ -23,7 +23,7 @@ from ctamap.instrument import (
 )
 from ctamap.linkmap import Format, LinkMap, LinkMapEntry
 from ctamap.pipeline import load
-from ctamap.walk import STDIN, TemplateFile, collect
+from ctamap.walk import STDIN, TemplateFile, collect_reporting
 
 
 @dataclass(frozen=True)
@@ -82,19 +82,35 @@ def read_linkmap(path: Path) -> LinkMap:
     return lockfile.read(path)
 
 
-def collect_all(paths: list[Path], config: Config) -> tuple[list[TemplateFile], list[InputError]]:
-    """Templates named by each PATH; a missing PATH is an error that does not stop the others."""
-    files: dict[Path, TemplateFile] = {}
+def collect_all(
+    paths: list[Path], config: Config, *, skip: Path | None = None
+) -> tuple[list[TemplateFile], list[InputError]]:
+    """Templates named by each PATH; a missing PATH is an error that does not stop the others
+    (see `walk.collect_reporting`)."""
+    return collect_reporting(paths, config, skip=skip)
+
+
+def recordable(
+    files: Sequence[TemplateFile], config: Config, location: Path
+) -> tuple[list[TemplateFile], list[InputError]]:
+    """The files whose links the map at `location` can record, and an error for each other
+    one: a key is a path relative to the project (or the map's folder), never absolute or with
+    `../`, so that the map means the same on every checkout."""
+    bases = key_bases(config.root, location.parent)
+    kept: list[TemplateFile] = []
     errors: list[InputError] = []
-    for path in paths:
-        try:
-            found = collect([path], config)
-        except InputError as error:
-            errors.append(error)
+    for file in files:
+        if file.path == STDIN or not Path(template_key(file.path, bases)).is_absolute():
+            kept.append(file)
             continue
-        for file in found:
-            files.setdefault(file.path, file)
-    return sorted(files.values(), key=lambda f: f.display), errors
+        errors.append(
+            InputError(
+                f"is outside the project ({config.root}) and the link map's folder: its links "
+                "cannot be recorded; run ctamap in its project, or give --config or --map",
+                path=file.display,
+            )
+        )
+    return kept, errors
 
 
 def open_workspace(
@@ -144,7 +160,17 @@ class InstrumentResult:
     map_path: Path | None = None
 
 
-Write = tuple[Path, str, Path | None]  # path, new text, the file whose mode a new file takes
+@dataclass(frozen=True)
+class Write:
+    """One file to write safely."""
+
+    path: Path
+    text: str | bytes
+    like: Path | None = None  # the file whose mode a new file takes
+    within: Path | None = None  # the --out-dir mirror the file must stay in
+
+    def run(self) -> bool:
+        return write_atomic(self.path, self.text, like=self.like, within=self.within)
 
 
 @dataclass(frozen=True)
@@ -184,10 +210,10 @@ def apply_plan(
     if file.path == STDIN:  # the instrumented template goes to standard output
         return Applied(changed_as or None, diff, new_text, None)
     write: Write | None = None
-    if out_dir is not None:
-        write = (out_dir / file.relative, new_text, file.path)  # a mirror keeps the mode
+    if out_dir is not None:  # a mirror keeps the mode
+        write = Write(out_dir / file.relative, new_text, like=file.path, within=out_dir)
     elif plan.changed:  # text versions never are: their plans carry no edits
-        write = (file.path, new_text, None)
+        write = Write(file.path, new_text)
     return Applied(changed_as or None, diff, "", write)
 
 
@@ -201,7 +227,7 @@ def mirror_unchanged(file: TemplateFile, out_dir: Path) -> None:
     except OSError:
         return
     with contextlib.suppress(CtamapError):  # the file's own error says what is wrong with it
-        write_atomic(out_dir / file.relative, data, like=file.path)
+        Write(out_dir / file.relative, data, like=file.path, within=out_dir).run()
 
 
 def finish_map(
@@ -314,9 +340,8 @@ def write_each(writes: list[Write]) -> list[CtamapError | None]:
     (instrument() 2.1-2.8 s -> 1.7-2.1 s wall for the 2000 files of `make bench`)."""
 
     def write(job: Write) -> CtamapError | None:
-        path, text, like = job
         try:
-            write_atomic(path, text, like=like)
+            job.run()
         except CtamapError as error:
             return error
         return None
