@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ctamap.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ConfigError, CtamapError, InputError
+from ctamap.platforms import THIRD_PARTY_PLATFORMS
 
 __version__ = "0.1.0"
 
@@ -10,6 +11,7 @@ __all__ = [
     "EXIT_ERROR",
     "EXIT_FINDINGS",
     "EXIT_OK",
+    "THIRD_PARTY_PLATFORMS",
     "ConfigError",
     "CtamapError",
     "InputError",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ctamap.config import Config
+from ctamap.platforms import is_platform
 from ctamap.scan import Link, Scan, first_image, visible_text
 from ctamap.source import FILLER
 
@@ -68,6 +69,10 @@ class Cta:
     opted_out: bool
     tracked: bool  # instrument adds UTM and the link ID to it
     explicit_id: str  # the `data-cta` value, "" when absent
+    # The template expression standing for the scheme and host (`{{ base_url }}` in
+    # `{{ base_url }}/pricing`, `{{ host }}` in `https://{{ host }}/x`), "" when none.
+    host_expression: str = ""
+    declared_host: bool = False  # `host` comes from `dynamic_hosts` for that expression
 
     @property
     def link(self) -> Link:
@@ -140,6 +145,7 @@ class Classifier:
         self._first_party: frozenset[str] | None = None
         self._written = frozenset(d.lower().strip(".") for d in config.first_party_domains)
         self._roles = self._role_tests()
+        self._dynamic: dict[str, str] | None = None
 
     def first_party_domains(self) -> frozenset[str]:
         if self._first_party is None:
@@ -149,10 +155,11 @@ class Classifier:
         return self._first_party
 
     def is_first_party(self, host: str) -> bool:
-        """Every domain is first-party until `first_party_domains` says which are."""
+        """Without `first_party_domains`, every domain but the well-known platforms (social,
+        video, app stores, meetings) is first-party; with it, the domains it lists."""
         written = self.config.first_party_domains
         if not written:
-            return True
+            return not is_platform(host)
         # Suffix tests settle most hosts without loading the public-suffix list (~70 ms):
         # under a configured domain is first-party; a host whose last two labels no configured
         # domain shares cannot have the same registrable domain (it spans at least two labels).
@@ -175,13 +182,18 @@ class Classifier:
         text = _text(group, scan.source.is_text)
         # The host is looked up in the masked URL, so that `https://{{ host }}/x` has none.
         host = host_of(html.unescape(masked_url))
+        expression = "" if href is None else host_expression(href.value, masked_url)
+        declared = self.dynamic_host(expression) if expression else ""
+        if declared:
+            host = declared
         attrs: dict[str, str] = {}
         for occurrence in group:
             attrs.update({k: v for k, v in occurrence.attrs.items() if k not in attrs})
-        facts = _Facts(link, url, masked_url, text, host, attrs)
+        facts = _Facts(link, url, masked_url, text, host, attrs, bool(declared))
         role = next(role for role, test in self._roles if test(facts))
         shortener = bool(host) and not self.shorteners.isdisjoint(_domains_of(host))
-        first_party = bool(host) and self.is_first_party(host)
+        # A declared expression is first-party: that is what declaring it says.
+        first_party = bool(declared) or (bool(host) and self.is_first_party(host))
         opted_out = any(test(attrs) for test in _OPT_OUTS)
         tracked = (
             role in ("cta", "honeypot")
@@ -202,7 +214,17 @@ class Classifier:
             opted_out=opted_out,
             tracked=tracked,
             explicit_id=attrs.get("data-cta", "").strip(),
+            host_expression=expression,
+            declared_host=bool(declared),
         )
+
+    def dynamic_host(self, expression: str) -> str:
+        """The host `dynamic_hosts` gives a host expression, "" when it is not declared."""
+        if self._dynamic is None:
+            self._dynamic = {
+                expression_name(k).lower(): v.lower() for k, v in self.config.dynamic_hosts.items()
+            }
+        return self._dynamic.get(expression_name(expression).lower(), "")
 
     def _role_tests(self) -> tuple[tuple[str, Callable[[_Facts], bool]], ...]:
         return (
@@ -229,8 +251,8 @@ class Classifier:
                 lambda f: bool(_VIEW_ONLINE.search(f.url) or _VIEW_ONLINE.search(f.text)),
             ),
             ("dynamic", lambda f: f.whole_expression or (f.templated_host and not f.host)),
-            ("invalid", lambda f: f.scheme not in ("http", "https")),
-            ("third-party", lambda f: not self.is_first_party(f.host)),
+            ("invalid", lambda f: f.scheme not in ("http", "https") and not f.declared),
+            ("third-party", lambda f: not (f.declared or self.is_first_party(f.host))),
             ("cta", lambda f: True),
         )
 
@@ -245,6 +267,7 @@ class _Facts:
     text: str
     host: str
     attrs: dict[str, str]
+    declared: bool = False  # the host is a template expression `dynamic_hosts` declares
 
     def says(self, pattern: re.Pattern[str]) -> bool:
         """The destination or the visible text matches `pattern`."""
@@ -266,6 +289,34 @@ class _Facts:
         stripped = self.masked_url.strip()
         head = stripped.split("/", 3)[:3]
         return stripped.startswith(FILLER) or FILLER in "/".join(head)
+
+
+# A host expression starts the URL (`{{ base_url }}/x`) or follows `scheme://` (`https://{{ h }}`).
+_HOST_EXPRESSION = re.compile(rf"^\s*(?:[a-z][a-z0-9+.-]*://)?({FILLER}+)(?=[/?#])", re.I)
+# Delimiters around an expression's name: `{{ x }}`, `{{{ x }}}`, `{{- x -}}`, `*|X|*`,
+# `%%x%%`, `%%=v(@x)=%%`, `[[X]]`, `%recipient.x%`, `<%x%>`, Braze's `{{${x}}}`.
+_DELIMITERS = re.compile(r"^(?:\{\{\{?-?|\*\||%%=?|\[\[|<%|%)|(?:-?\}?\}\}|\|\*|=?%%|\]\]|%>|%)$")
+
+_BRAZE = re.compile(r"\{\{\s*\$\{\s*(.*?)\s*\}\s*\}\}")
+
+
+def host_expression(raw: str, masked: str) -> str:
+    """The template expression standing for the scheme and host of a URL followed by a path,
+    query or fragment (`{{ base_url }}` of `{{ base_url }}/pricing`), "" when there is none."""
+    match = _HOST_EXPRESSION.match(masked)
+    return raw[match.start(1) : match.end(1)] if match else ""
+
+
+def expression_name(expression: str) -> str:
+    """What a host expression is called: `{{ base_url|safe }}` -> `base_url`,
+    `*|SITE_URL|*` -> `SITE_URL`; a plain name is itself."""
+    inner = expression.strip()
+    if braze := _BRAZE.fullmatch(inner):
+        return braze.group(1)
+    inner = _DELIMITERS.sub("", inner).strip()
+    if expression.lstrip().startswith("{"):
+        inner = inner.split("|", 1)[0].strip()  # Jinja/Liquid filters are not the name
+    return inner
 
 
 def _is_image(group: list[Link], is_text: bool) -> bool:

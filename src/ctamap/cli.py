@@ -121,8 +121,9 @@ def _config(path: Path | None) -> Config:
     return load(path)
 
 
-def _groups(paths: list[Path], given: Path | None) -> list[ConfigGroup]:
-    """The config of each PATH (`--config` wins), saying once on stderr when PATHs have none."""
+def _groups(paths: list[Path], given: Path | None, *, tracks: bool = False) -> list[ConfigGroup]:
+    """The config of each PATH (`--config` wins), saying once on stderr when PATHs have none;
+    for commands that decide what is tracked (`tracks`), also when no first-party list is."""
     from ctamap.config import configs_for
     from ctamap.walk import display
 
@@ -133,6 +134,15 @@ def _groups(paths: list[Path], given: Path | None) -> list[ConfigGroup]:
         _say(
             f"ctamap: no config file found for {shown} (pyproject.toml [tool.ctamap], "
             "ctamap.toml or .ctamap.toml, up to the repository root): using the defaults"
+        )
+    unlisted = [g.config.origin for g in groups if not g.config.first_party_domains]
+    if tracks and unlisted:
+        files = [origin for origin in unlisted if origin != "defaults"]
+        where = f" in {', '.join(files)}" if files else ""
+        _say(
+            f"ctamap: no first-party list is configured (first_party_domains{where}): every "
+            "web domain counts as yours except well-known social, video, app-store and "
+            "meeting platforms"
         )
     return groups
 
@@ -241,7 +251,7 @@ def instrument(
             with_diff=diff,
             map_format="csv" if map_format == "csv" else "json" if map_format else None,
         )
-        for group in _groups(paths, config)
+        for group in _groups(paths, config, tracks=True)
     ]
     status = EXIT_OK
     would_change = False
@@ -371,7 +381,7 @@ def audit(
                 ignore=_codes(ignore),
                 map_path=map_path,
             )
-            for group in _groups(paths, config)
+            for group in _groups(paths, config, tracks=True)
         ]
     )
     _report_errors(result.errors)

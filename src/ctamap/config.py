@@ -75,8 +75,19 @@ class UtmPolicy:
 class PixelConfig:
     """The `[pixel]` table: no pixel is inserted while `url` is empty."""
 
-    url: str = ""
+    url: str = ""  # template expressions kept for send time; {template}, {campaign} filled in
     position: str = "top"  # "top" (after <body>) or "bottom" (before </body>)
+    # Globs of templates that get no pixel (security and legal mail): matched against the
+    # template's path from the config's folder and against its file name.
+    exclude: tuple[str, ...] = ()
+
+    def excluded_by(self, key: str) -> str:
+        """The `exclude` glob that keeps the pixel out of template `key`, "" when none does."""
+        name = key.rsplit("/", 1)[-1]
+        for glob in self.exclude:
+            if fnmatch.fnmatchcase(key, glob) or fnmatch.fnmatchcase(name, glob):
+                return glob
+        return ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +144,9 @@ class Config:
     exclude: tuple[str, ...] = ()
     template_syntax: str = "auto"
     first_party_domains: tuple[str, ...] = ()
+    # Template expressions that stand for a first-party host (`{{ base_url }}/pricing`):
+    # expression name -> the host it is filled with at send time. Their links are tracked.
+    dynamic_hosts: Mapping[str, str] = field(default_factory=dict)
     shorteners: tuple[str, ...] = ()
     link_id_param: str = "cta_id"
     campaign: str = ""
@@ -326,6 +340,49 @@ def check_utm_setting(name: str, value: str, syntax: str = "auto") -> None:
     check_utm_value(name, _PLACEHOLDER.sub("x", value))
 
 
+PIXEL_PLACEHOLDERS = ("template", "campaign")
+
+
+def placeholders_of(value: str, syntax: str = "auto") -> list[tuple[int, int, str]]:
+    """`(start, end, name)` of every `{name}` in `value` outside its template expressions, so
+    that `{{ message_id }}` or `{% if x %}` is never read as a placeholder."""
+    from ctamap import source  # deferred: jinja2 is imported only for templated values
+
+    try:
+        _, spans = source.find_spans(value, syntax if syntax in TEMPLATE_SYNTAXES else "auto")
+    except source.TemplateSyntaxProblem as problem:
+        raise ConfigError(f"'{value}': {problem.message}") from None
+    masked = source.mask(value, spans)
+    return [(m.start(), m.end(), m.group(1)) for m in _BRACED.finditer(masked)]
+
+
+def fill_placeholders(value: str, values: Mapping[str, str], syntax: str = "auto") -> str:
+    """`value` with each placeholder outside template expressions replaced from `values`."""
+    found = placeholders_of(value, syntax)
+    for start, end, name in reversed(found):
+        value = value[:start] + values[name] + value[end:]
+    return value
+
+
+def check_pixel_url(url: str, syntax: str = "auto") -> None:
+    """The pixel URL: template expressions as written, and only the pixel's placeholders."""
+    try:
+        found = placeholders_of(url, syntax)
+    except ConfigError as error:
+        raise ConfigError(f"pixel.url = {error.message}") from None
+    for _, _, name in found:
+        if name == "link_id":
+            raise ConfigError(
+                f"pixel.url = '{url}': {{link_id}} has no value in the pixel (it is not a "
+                "link): use {template} or {campaign}"
+            )
+        if name not in PIXEL_PLACEHOLDERS:
+            raise ConfigError(
+                f"pixel.url = '{url}': unknown placeholder {{{name}}}: use {{template}} or "
+                "{campaign}, or a template expression filled at send time ({{ message_id }})"
+            )
+
+
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         choices = " or ".join(f"'{a}'" for a in allowed)
@@ -347,6 +404,10 @@ def _check(config: Config, problems: _Problems) -> None:
         "pixel.position",
         lambda: _one_of("pixel.position", config.pixel.position, ("top", "bottom")),
     )
+    if config.pixel.url:
+        problems.check(
+            "pixel.url", lambda: check_pixel_url(config.pixel.url, config.template_syntax)
+        )
     settings = [(f"utm.{name}", getattr(config.utm, name)) for name in UTM_NAMES]
     for index, item in enumerate(config.utm.override):
         settings.extend((f"utm.override[{index}].{k}", v) for k, v in item.values.items())
@@ -375,10 +436,33 @@ def _check(config: Config, problems: _Problems) -> None:
                 f"audit.severity.{code}",
                 f"audit.severity values are error, warning or notice, got '{level}'",
             )
+    for name, host in config.dynamic_hosts.items():
+        problems.check(f"dynamic_hosts.{name}", lambda n=name, h=host: _check_dynamic_host(n, h))  # type: ignore[misc]
     for html_glob, problem in _pair_problems(config.pairs):
         problems.add(f"pairs.{html_glob}", problem)
     if config.max_file_bytes <= 0:
         problems.add("max_file_bytes", "max_file_bytes must be a positive number of bytes")
+
+
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
+
+
+def _check_dynamic_host(name: str, host: object) -> None:
+    """`dynamic_hosts = {base_url = "example.com"}`: a lowercase host name, nothing else."""
+    if not name.strip():
+        raise _Bad("dynamic_hosts: an empty expression name")
+    if not isinstance(host, str):
+        raise _Bad(f"dynamic_hosts.{name} must be a host name (a string), got {host!r}")
+    if not _HOST.fullmatch(host):
+        hint = (
+            f" (write the host alone: '{host.split('://', 1)[1].split('/', 1)[0]}')"
+            if "://" in host
+            else ""
+        )
+        raise _Bad(
+            f"dynamic_hosts.{name} = '{host}' is not a lowercase host name such as "
+            f"'example.com'{hint}"
+        )
 
 
 def validate(config: Config) -> Config:

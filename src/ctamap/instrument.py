@@ -15,10 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ctamap.classify import Cta, Template
-from ctamap.config import UTM_NAMES, Config, check_utm_value, is_template_expression
+from ctamap.config import (
+    UTM_NAMES,
+    Config,
+    check_utm_value,
+    fill_placeholders,
+    is_template_expression,
+)
 from ctamap.edits import Edit, apply_edits  # the splice primitive rules share
 from ctamap.errors import CtamapError
-from ctamap.ids import assign, base_url
+from ctamap.ids import allocate, assign_template, base_url, template_slugs
 from ctamap.linkmap import LinkMap, LinkMapEntry
 from ctamap.safewrite import write_atomic as write_atomic  # re-exported: writes live there
 from ctamap.scan import Link
@@ -92,6 +98,9 @@ class TemplatePlan:
     ids: tuple[str, ...]  # one per CTA
     entries: tuple[LinkMapEntry, ...]
     edits: tuple[Edit, ...]
+    # Why this document gets no pixel although one is configured ("" when it gets one):
+    # P001 stays quiet for it too.
+    pixel_exemption: str = ""
 
     @property
     def text(self) -> str:
@@ -125,11 +134,39 @@ def _link_edit(link: Link, new_raw: str, path: str) -> Edit | None:
     return Edit(href.value_start, href.value_end, quoted)
 
 
-def _pixel_edit(template: Template, config: Config) -> Edit | None:
+def pixel_exemption(key: str, template: Template, config: Config) -> str:
+    """Why a full document gets no pixel although one is configured, "" when it gets one."""
+    if glob := config.pixel.excluded_by(key):
+        return f"[pixel] exclude '{glob}'"
+    if template.scan.pixel_off:
+        return 'data-ctamap-pixel="off" on its body'
+    return ""
+
+
+def campaign_of(config: Config, key: str, slug: str, campaign: str) -> str:
+    """The campaign a template's opens belong to: the `utm_campaign` its links carry (after
+    `[[utm.override]]`, so a layout's is its send-time expression), else the run's campaign,
+    else the template slug."""
+    pattern = config.utm.for_template(key).campaign
+    if pattern and is_template_expression(pattern, config.template_syntax):
+        return pattern
+    plain = campaign or slug
+    if not pattern or "{link_id}" in pattern:
+        return plain
+    return _PLACEHOLDER.sub(lambda m: {"template": slug, "campaign": plain}[m.group(1)], pattern)
+
+
+def _pixel_edit(
+    template: Template, config: Config, key: str, slug: str, campaign: str
+) -> Edit | None:
     scan = template.scan
     if not config.pixel.url or template.is_text or not scan.is_document or scan.pixels:
         return None
-    src = _BARE_AMP.sub("&amp;", config.pixel.url.replace('"', "%22"))
+    if pixel_exemption(key, template, config):
+        return None
+    values = {"template": slug, "campaign": campaign_of(config, key, slug, campaign)}
+    url = fill_placeholders(config.pixel.url, values, config.template_syntax)
+    src = _BARE_AMP.sub("&amp;", url.replace('"', "%22"))
     img = (
         f'<img src="{src}" width="1" height="1" alt="" border="0" '
         'style="display:block;border:0;width:1px;height:1px;" data-ctamap-pixel="1" />'
@@ -149,9 +186,12 @@ def plan_template(
     config: Config,
     campaign: str,
     previous: Sequence[LinkMapEntry] = (),
+    slug: str = "",
 ) -> TemplatePlan:
     """The edits for one template; `previous` are its entries in the link map, which say what
-    ctamap wrote last time (and may rewrite when the policy changes) and what the author did."""
+    ctamap wrote last time (and may rewrite when the policy changes) and what the author did.
+    `slug` is the template's ID prefix (`{template}`), from the allocation against the map."""
+    slug = slug or (ids[0].rsplit(".", 1)[0] if ids else template_slugs(key, template.is_text)[0])
     source = template.scan.source
     managed = managed_params(config)
     # The link-ID carrier is always ctamap's: utm_content when there is no link-ID parameter.
@@ -205,15 +245,18 @@ def plan_template(
                     authored_url = without_params(cta.url, owned | mine)
         tracked_urls.append(tracked_url)
         authored_urls.append(authored_url)
-    if (pixel := _pixel_edit(template, config)) is not None:
+    if (pixel := _pixel_edit(template, config, key, slug, campaign)) is not None:
         edits.append(pixel)
+    exempt = ""
+    if config.pixel.url and template.scan.is_document and not template.is_text:
+        exempt = pixel_exemption(key, template, config)
     entries = tuple(
         _entry(key, cta, link_id, tracked_url, authored or base_url(cta.url, managed))
         for cta, link_id, tracked_url, authored in zip(
             template.ctas, ids, tracked_urls, authored_urls, strict=True
         )
     )
-    return TemplatePlan(key, template, tuple(ids), entries, tuple(edits))
+    return TemplatePlan(key, template, tuple(ids), entries, tuple(edits), exempt)
 
 
 def _entry(key: str, cta: Cta, link_id: str, tracked_url: str | None, url: str) -> LinkMapEntry:
@@ -253,19 +296,20 @@ def plan_all(
     templates: Sequence[tuple[str, Template]], linkmap: LinkMap, config: Config, campaign: str
 ) -> list[TemplatePlan]:
     """Plans for every template, with IDs assigned across all of them against the map."""
-    ids = assign(
-        templates,
-        linkmap,
-        link_id_param=config.link_id_param,
-        managed=managed_params(config),
-    )
-    by_template: dict[str, list[LinkMapEntry]] = {}
-    for entry in linkmap.entries:
-        by_template.setdefault(entry.template, []).append(entry)
-    return [
-        plan_template(key, t, ids[key], config, campaign, by_template.get(key, ()))
-        for key, t in templates
-    ]
+    allocations = allocate([(key, t.is_text) for key, t in templates], linkmap)
+    managed = managed_params(config)
+    plans: list[TemplatePlan] = []
+    for key, template in templates:
+        allocation = allocations[key]
+        ids = assign_template(
+            template, allocation, link_id_param=config.link_id_param, managed=managed
+        )
+        plans.append(
+            plan_template(
+                key, template, ids, config, campaign, allocation.entries, allocation.prefix
+            )
+        )
+    return plans
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

@@ -97,7 +97,13 @@ class _Task:
                         managed=managed_params(self.config),
                     )
                     plan = plan_template(
-                        key, template, ids, self.config, self.campaign, allocation.entries
+                        key,
+                        template,
+                        ids,
+                        self.config,
+                        self.campaign,
+                        allocation.entries,
+                        allocation.prefix,
                     )
                     applied = apply_plan(
                         file, plan, out_dir=self.out_dir, check=self.check, with_diff=self.with_diff

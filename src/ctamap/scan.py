@@ -109,6 +109,7 @@ class Scan:
     is_mjml: bool = False
     pixels: tuple[int, ...] = ()  # offsets of elements marked data-ctamap-pixel
     comments: tuple[tuple[int, int], ...] = field(default=())  # HTML comment spans
+    pixel_off: bool = False  # the body says `data-ctamap-pixel="off"`: this email gets none
 
     @property
     def is_document(self) -> bool:
@@ -155,6 +156,7 @@ class _HtmlScanner:
         self.body_close: int | None = None
         self.is_mjml = False
         self.may_have_pixel = False
+        self.pixel_off = False
 
     def run(self) -> Scan:
         mso_only = False
@@ -184,6 +186,7 @@ class _HtmlScanner:
             self.is_mjml,
             tuple(self.pixels),
             tuple(self.comments),
+            self.pixel_off,
         )
 
     def _tag(self, match: re.Match[str], mso_only: bool) -> int:
@@ -200,7 +203,10 @@ class _HtmlScanner:
         elif name == "mjml":
             self.is_mjml = True
         if self.may_have_pixel and "data-ctamap-pixel" in self.lower[slice(*match.span("attrs"))]:
-            self.pixels.append(match.start())
+            if name in ("body", "mj-body") and _says_pixel_off(self.masked, self.text, match):
+                self.pixel_off = True  # an opt-out on the body, not a pixel
+            else:
+                self.pixels.append(match.start())
         if name in _RAW_TEXT:
             end = self.lower.find(f"</{name}", match.end())
             return len(self.masked) if end < 0 else end
@@ -248,6 +254,14 @@ class _HtmlScanner:
             # An unclosed <a> ends at the end of its block at the latest: keep text short.
             candidates.append(start + 4000)
         return min(candidates) if candidates else min(len(self.masked), start + 4000)
+
+
+def _says_pixel_off(masked: str, text: str, match: re.Match[str]) -> bool:
+    """The start tag of `match` carries `data-ctamap-pixel="off"` (any case, any quotes)."""
+    for attribute in attributes(masked, text, *match.span("attrs")):
+        if attribute.name == "data-ctamap-pixel":
+            return attribute.value.strip().lower() == "off"
+    return False
 
 
 @functools.lru_cache(maxsize=32)

@@ -38,7 +38,7 @@ def test_a_docstring_without_a_section_is_caught() -> None:
 
 def test_codes_names_and_families() -> None:
     codes = [rule.code for rule in catalogue()]
-    expected = [f"L00{i}" for i in range(1, 10)] + [f"T00{i}" for i in range(1, 8)]
+    expected = [f"L00{i}" for i in range(1, 10)] + ["L010"] + [f"T00{i}" for i in range(1, 8)]
     expected += ["V001", "V002", "P001", "P002", "P003", "S001", "M001"]
     assert codes == expected
     for rule in catalogue():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ctamap.classify import registrable_domain
+from ctamap.classify import expression_name, registrable_domain
 from ctamap.rules.base import Edit, Hit, Severity, rule
 from ctamap.rules.context import Context, describe
 from ctamap.source import FILLER
@@ -383,3 +383,48 @@ def missing_unsubscribe(ctx: Context) -> Iterator[Hit]:
     if any(_UNSUBSCRIBE_TAG.search(text[s.start : s.end]) for s in scan.source.spans):
         return
     yield ctx.at_offset(ctx.body_offset(), "HTML document has no unsubscribe link")
+
+
+@rule("L010", "untracked-expression-host", Severity.WARNING)
+def untracked_expression_host(ctx: Context) -> Iterator[Hit]:
+    """A CTA whose host is a template expression stays untracked.
+
+    ## What it does
+    Flags a CTA whose destination is a template expression standing for the scheme and host,
+    followed by a path, query or fragment: `{{ base_url }}/pricing`,
+    `https://{{ host }}/start`, `*|SITE_URL|*/sale`. ctamap cannot tell whether that host is
+    yours, so it leaves the link untracked. A destination that is one expression as a whole
+    (`{{ action_url }}`) is the application's link and is not flagged; neither are text
+    versions (never tracked), opted-out links, or unsubscribe and preference links.
+
+    ## Why it matters
+    Every click on such a CTA is missing from the report and from web analytics, and nothing
+    else would say so: the link looks like any other in the template.
+
+    ## Example
+    ```html
+    <a href="{{ base_url }}/pricing">See pricing</a>
+    ```
+
+    ## Fix
+    Declare what the expression is filled with, in the config; its links are then first-party
+    and `ctamap instrument` tracks them:
+    ```toml
+    dynamic_hosts = { base_url = "example.com" }
+    ```
+    Or mark the link `data-ctamap="off"` when it must stay untracked.
+    """
+    if ctx.template.is_text:
+        return
+    for cta in ctx.ctas("dynamic"):
+        expression = cta.host_expression
+        if not expression or cta.declared_host or cta.opted_out:
+            continue
+        name = expression_name(expression)
+        key = name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else f'"{name}"'
+        yield ctx.at(
+            cta.link,
+            f"{describe(cta)} is not tracked: its host is the template expression "
+            f'{expression}; declare it with dynamic_hosts = {{{key} = "example.com"}} '
+            "(your host) to track it",
+        )

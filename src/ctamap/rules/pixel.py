@@ -18,7 +18,9 @@ def missing_open_pixel(ctx: Context) -> Iterator[Hit]:
     ## What it does
     When `[pixel] url` is set, flags full HTML (or MJML) documents — those with a `<body>` —
     that have no element marked `data-ctamap-pixel`. Partials and `{% extends %}` children are
-    not checked: the pixel belongs to the document they end up in.
+    not checked: the pixel belongs to the document they end up in. Templates matched by
+    `[pixel] exclude` (security or legal mail such as password resets) and documents whose
+    `<body>` carries `data-ctamap-pixel="off"` want no pixel and are not flagged either.
 
     ## Why it matters
     Without the pixel, opens of this message are not counted, so open rate and CTOR for the
@@ -36,11 +38,15 @@ def missing_open_pixel(ctx: Context) -> Iterator[Hit]:
     <body><img src="https://t.example.com/o.gif?m={{ message_id }}" width="1" height="1" alt=""
       style="display:block;border:0" data-ctamap-pixel><p>Hello</p></body>
     ```
+    Or, when this email must not carry a pixel, say so: list it in `[pixel] exclude`
+    (`exclude = ["security/*"]`) or write `<body data-ctamap-pixel="off">`.
     """
     scan = ctx.template.scan
+    plan = ctx.plan
+    if plan is not None and plan.pixel_exemption:
+        return  # excluded in config, or opted out on its body: no pixel is wanted here
     if ctx.config.pixel.url and scan.is_document and not scan.pixels:
         # The suggested fix is the insertion `instrument` plans (same markup, same place).
-        plan = ctx.plan
         fixes = tuple(
             edit
             for edit in (plan.edits if plan else ())
