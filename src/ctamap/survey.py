@@ -14,8 +14,9 @@ from ctamap.config import Config
 from ctamap.errors import InputError
 
 # Roles whose destination says whose site the email sends readers to. Unsubscribe and
-# preference links often go to the email service's domain, so they do not vote.
-_VOTING_ROLES = frozenset({"cta", "honeypot"})
+# preference links often go to the email service's domain, so they do not vote. Under the
+# defaults a platform link is `third-party`: it is counted, and shown as a platform.
+_VOTING_ROLES = frozenset({"cta", "honeypot", "third-party"})
 # At most this many domains are proposed, each with at least this share of the top one's links.
 _MAX_PROPOSED = 5
 _SHARE_OF_TOP = 0.1
@@ -85,7 +86,8 @@ def survey(folder: Path) -> Survey:
     from ctamap.walk import collect
 
     root = folder.resolve()
-    # The defaults: every web domain counts as first-party, so every CTA's host is counted.
+    # The defaults: every web domain but the platforms counts as first-party, so every CTA's
+    # host is counted (platform links as `third-party`).
     config = Config(root=root)
     files = collect([root], config)
     loaded = load(files, config)
