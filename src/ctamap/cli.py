@@ -501,12 +501,41 @@ def init(
         _say(line)
 
 
+def _app_for(argv: Sequence[str]) -> typer.Typer:
+    """The app with only the command `argv` names, when it names one: Typer turns every
+    registered command into a Click command on each run, and a pre-commit call should pay for
+    its own command only. Anything else (help, completion, a mistyped name) gets the full app."""
+    import copy
+    import os
+
+    if any(key.endswith("_COMPLETE") for key in os.environ):
+        return app
+    name = next((arg for arg in argv if not arg.startswith("-")), None)
+    if name is None:
+        return app
+    lean = copy.copy(app)
+    lean.registered_commands = [
+        info
+        for info in app.registered_commands
+        if (info.name or (info.callback.__name__ if info.callback else "").replace("_", "-"))
+        == name
+    ]
+    lean.registered_groups = [
+        info
+        for info in app.registered_groups
+        if info.typer_instance is not None and info.typer_instance.info.name == name
+    ]
+    if not lean.registered_commands and not lean.registered_groups:
+        return app
+    return lean
+
+
 def main() -> None:
     """The `ctamap` command. Output cut short by its reader ends quietly with 141, wherever
     the write failed: in a command, in Typer's own help or version output, or at the final
     flush of what was still buffered."""
     try:
-        app()
+        _app_for(sys.argv[1:])()
     except SystemExit as done:
         code = done.code
     else:  # pragma: no cover - Typer's standalone mode always exits
