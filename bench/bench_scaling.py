@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _corpus import NO_CORPUS
+from _rows import row
 from make_tree import CORPUS, ctamap, make
 
 
@@ -61,13 +62,20 @@ def main() -> int:
                 flush=True,
             )
     smallest = min(args.sizes)
+    ok = True
     for name in commands:
         per_file = {size: s / size for size, n, s in rows if n == name}
         for size in args.sizes:
             if size != smallest:
-                ratio = per_file[size] / per_file[smallest]
-                print(f"  {name}: per-file cost at {size} / at {smallest} = {ratio:.2f}")
-    return 0
+                ok &= row(
+                    f"{name} per file (with its link map), {size:,} files",
+                    per_file[size],
+                    f"per file at {smallest:,}",
+                    per_file[smallest],
+                    1.2,
+                    unit="ms",
+                )
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ctamap import boxtable
 from ctamap.classify import Cta
 from ctamap.csvfile import csv_writer, spreadsheet_safe
 from ctamap.linkmap import SCHEMA, LinkMapEntry
@@ -67,23 +68,20 @@ def _csv(workspace: Workspace) -> str:
     return out.getvalue()
 
 
-def _table(workspace: Workspace) -> str:
-    from rich.console import Console
-    from rich.table import Table
+def _width() -> int:
+    """A terminal's own width; a pipe or file gets wide rows rather than folded ones."""
+    return shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 200
 
-    table = Table(title=f"{len(rows(workspace))} links", title_justify="left")
-    for name in ("template", "line:col", "id", "kind", "role", "text", "url", "tracked"):
-        table.add_column(name, overflow="fold")
-    for r in rows(workspace):
-        table.add_row(
-            r.template, f"{r.line}:{r.column}", r.id, r.kind, r.role, r.text, r.url,
-            "yes" if r.tracked else "no",
-        )  # fmt: skip
-    # A terminal's own width; a pipe or file gets wide rows rather than folded ones.
-    width = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 200
-    console = Console(width=width, record=True, file=io.StringIO())
-    console.print(table)
-    return console.export_text(styles=False)
+
+def _table(workspace: Workspace) -> str:
+    found = rows(workspace)
+    cells = [
+        [r.template, f"{r.line}:{r.column}", r.id, r.kind, r.role, r.text, r.url,
+         "yes" if r.tracked else "no"]
+        for r in found
+    ]  # fmt: skip
+    headers = ("template", "line:col", "id", "kind", "role", "text", "url", "tracked")
+    return boxtable.render(f"{len(found)} links", headers, cells, _width())
 
 
 FORMATS: dict[str, Callable[[Workspace], str]] = {"table": _table, "json": _json, "csv": _csv}
@@ -167,23 +165,15 @@ def _csv_by_email(workspace: Workspace) -> str:
 
 
 def _table_by_email(workspace: Workspace) -> str:
-    from rich.console import Console
-    from rich.table import Table
-
     found = email_rows(workspace)
-    table = Table(title=f"{len(found)} links by email", title_justify="left")
-    for name in ("email", "from", "line:col", "id", "kind", "role", "text", "url", "tracked"):
-        table.add_column(name, overflow="fold")
-    for e in found:
-        r = e.row
-        table.add_row(
-            e.email, "" if r.template == e.email else r.template, f"{r.line}:{r.column}", r.id,
-            r.kind, r.role, r.text, r.url, "yes" if r.tracked else "no",
-        )  # fmt: skip
-    width = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 200
-    console = Console(width=width, record=True, file=io.StringIO())
-    console.print(table)
-    return console.export_text(styles=False)
+    cells = [
+        [e.email, "" if e.row.template == e.email else e.row.template,
+         f"{e.row.line}:{e.row.column}", e.row.id, e.row.kind, e.row.role, e.row.text, e.row.url,
+         "yes" if e.row.tracked else "no"]
+        for e in found
+    ]  # fmt: skip
+    headers = ("email", "from", "line:col", "id", "kind", "role", "text", "url", "tracked")
+    return boxtable.render(f"{len(found)} links by email", headers, cells, _width())
 
 
 BY_EMAIL: dict[str, Callable[[Workspace], str]] = {
