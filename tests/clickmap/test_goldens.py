@@ -94,8 +94,31 @@ def _corpus(tmp_path: Path) -> tuple[Path, Path]:
     return link_map, write_events(link_map)
 
 
+def _scenario(tmp_path: Path) -> tuple[Path, Path]:
+    """The report's shared oracle scenario (tests/report/test_scenario.py, seed 1): a link map
+    whose templates are not beside it, so the page says so and lists the figures."""
+    from tests.report.test_scenario import _scenario as rows
+    from tests.report.test_scenario import _write
+
+    folder = tmp_path / "scenario"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "events" / "linkmap.json", folder / "ctamap.linkmap.json")
+    _write(rows(1), folder / "events.csv")
+    return folder / "ctamap.linkmap.json", folder / "events.csv"
+
+
+def _provider_samples(tmp_path: Path) -> tuple[Path, Path]:
+    """Every provider sample of fixtures/events in one report (each read by its own reader)."""
+    folder = tmp_path / "samples"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "events" / "linkmap.json", folder / "ctamap.linkmap.json")
+    return folder / "ctamap.linkmap.json", FIXTURES / "events" / "sendgrid.json"
+
+
 #: Case name -> how to build its link map and events in a temp folder.
 CASES: dict[str, Callable[[Path], tuple[Path, Path]]] = {
+    "scenario": _scenario,
+    "provider-sample-sendgrid": _provider_samples,
     "demo": _demo,
     "escaping": _escaping,
     "hostile": _hostile,
@@ -107,7 +130,9 @@ CASES: dict[str, Callable[[Path], tuple[Path, Path]]] = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_page_structure_matches_the_golden(case: str, tmp_path: Path, update_goldens: bool) -> None:
     link_map, events = CASES[case](tmp_path)
-    _, text = report(link_map, events)
+    # The scenario's window ends where its out-of-window rows begin.
+    options = ("--until", "2024-05-03T08:00:00Z") if case == "scenario" else ()
+    _, text = report(link_map, events, options=options)
     found = pageinfo.structure(pageinfo.parse(text), {str(tmp_path.resolve()): "<tmp>"})
     golden = GOLDEN / f"{case}.json"
     if update_goldens:

@@ -4,6 +4,7 @@ it is sent, the layout's and partial's links inside it, each with that email's o
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.clickmap import pageinfo
@@ -105,3 +106,34 @@ def test_the_email_summary_and_link_table_are_the_emails_own(layout_campaign: Pa
         f"{100 * len(set(who)) / delivered:.1f}%",
         f"{100 * len(set(who)) / opened:.1f}%",
     ]
+
+
+def test_events_of_no_email_shown_are_listed_apart(layout_campaign: Path) -> None:
+    # A send the link map does not have (an email nobody instrumented) and deliveries that name
+    # no email: a reviewer must see that they count in the summary but in no email's tab.
+    events = layout_events(layout_campaign)
+    extra = [
+        {"email": f"p{n}@example.org", "event": "delivered", "timestamp": 1767225600 + n,
+         "sg_event_id": f"p{n}", "sg_message_id": f"p{n}", "template": "spring-promo"}
+        for n in range(5)
+    ] + [
+        {"email": f"x{n}@example.org", "event": "delivered", "timestamp": 1767225600 + n,
+         "sg_event_id": f"x{n}", "sg_message_id": f"x{n}"}
+        for n in range(3)
+    ]  # fmt: skip
+    with events.open("a", encoding="utf-8") as out:
+        out.writelines(json.dumps(e) + "\n" for e in extra)
+    _, text = report(layout_campaign, events)
+    page = pageinfo.parse(text)
+    section = page.root.find(".//section[@id='other-emails']")
+    assert section is not None
+    rows = [
+        [" ".join(cell.text_content().split()) for cell in row.iter("td", "th")]
+        for row in section.iter("tr")
+    ]
+    promo = next(row for row in rows if row[0].startswith("spring-promo"))
+    assert promo[1] == "5"
+    nameless = next(row for row in rows if row[0].startswith("no email named"))
+    assert nameless[1] == "3"
+    tabs = [" ".join(t.text_content().split()) for t in page.root.find_class("tab-label")]
+    assert len(tabs) == 2  # still the two emails of the link map

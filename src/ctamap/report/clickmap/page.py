@@ -259,7 +259,7 @@ def _email_summary(email: EmailView) -> str:
             '<p class="email-summary">The report has no figures of this email\'s own; its '
             "links show the whole report's.</p>"
         )
-    note = f'<span class="note">{e(email.note)}</span>' if email.note else ""
+    note = f' <span class="note">— {e(email.note)}</span>' if email.note else ""
     return (
         '<p class="email-summary">'
         f"delivered <b>{count(s.delivered)}</b> · opens <b>{count(s.unique_opens)}</b> · "
@@ -313,6 +313,36 @@ def tabs(emails: Sequence[EmailView], frames: Sequence[Sequence[str]]) -> str:
     )
 
 
+def other_emails(report: Report, shown: Sequence[EmailView]) -> str:
+    """Events that count in the summary but in no tab: emails the link map does not have (or
+    whose template the page could not show as an email), and events that name no email."""
+    keys = {email.key for email in shown}
+    rows: list[tuple[str, Summary]] = [
+        (email.email + ("" if email.in_link_map else " (not in the link map)"), email.summary)
+        for email in report.emails
+        if email.email not in keys
+    ]
+    if report.unidentified is not None:
+        rows.append(("no email named (see [report] template_field)", report.unidentified))
+    if not rows:
+        return ""
+    body = "".join(
+        f"<tr><th>{e(name)}</th><td>{count(s.delivered)}</td><td>{count(s.unique_opens)}</td>"
+        f"<td>{count(s.unique_clickers)}</td><td>{count(s.clicks_counted)}</td>"
+        f"<td>{pct(s.ctr)}</td><td>{pct(s.ctor)}</td></tr>"
+        for name, s in rows
+    )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("email", "delivered", "opens", "clickers", "clicks", "CTR", "CTOR")
+    )
+    table = (
+        '<table class="figures"><caption>They count in the summary above, in no email\'s tab.'
+        f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+    return _section("other-emails", "Events of no email shown here", table)
+
+
 def unmatched_table(unmatched: Sequence[UnmatchedUrl]) -> str:
     if not unmatched:
         return '<p class="empty">Every counted click matched a link of the link map.</p>'
@@ -361,6 +391,7 @@ def render_page(data: PageData) -> str:
             _section("parts", "HTML / text", parts_split(data.breakdown.parts)),
             "</div>",
             _section("emails", "Emails", legend() + tabs(data.emails, data.frames)),
+            other_emails(report, data.emails),
             _section("unmatched", "Top unmatched URLs", unmatched_table(report.unmatched)),
         ]
     )
