@@ -2,7 +2,9 @@
 (never `playwright install`: the browser is the system's `/usr/bin/chromium`).
 
 Also a small command for people: `python -m tests.clickmap.browser PAGE.html OUT.png` saves a
-screenshot of a click map (the README's `docs/clickmap.png` is made this way).
+screenshot of a click map (the README's `docs/clickmap.png` is made this way, from `make demo`:
+`python -m tests.clickmap.browser build/demo/clickmap.html docs/clickmap.png --viewport
+1600x1400 --element '#email-0 .frames'`).
 """
 
 from __future__ import annotations
@@ -94,17 +96,44 @@ def open_page(context: Any, path: Path, requests: Requests) -> Any:
     return page
 
 
-def screenshot(page_path: Path, out: Path, *, full_page: bool = False) -> Requests:
+def screenshot(
+    page_path: Path,
+    out: Path,
+    *,
+    full_page: bool = False,
+    element: str | None = None,
+    viewport: tuple[int, int] | None = None,
+) -> Requests:
+    """A PNG of the page (the viewport, the whole page, or one element by CSS selector).
+
+    Chromium paints a sandboxed frame (an opaque origin) only once it is in the viewport and
+    settled: pick a `viewport` that holds the element, and give it a moment."""
     requests = Requests()
     with browser() as context:
         page = open_page(context, page_path, requests)
-        page.wait_for_timeout(300)
+        if viewport is not None:
+            page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+        page.wait_for_timeout(1500)
         out.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(out), full_page=full_page)
+        if element is not None:
+            page.locator(element).first.screenshot(path=str(out))
+        else:
+            page.screenshot(path=str(out), full_page=full_page)
     return requests
 
 
 if __name__ == "__main__":  # pragma: no cover - a helper for people
-    made = screenshot(Path(sys.argv[1]), Path(sys.argv[2]), full_page="--full" in sys.argv)
+    # python -m tests.clickmap.browser PAGE.html OUT.png [--full] [--element CSS] [--viewport WxH]
+    args = sys.argv[1:]
+    chosen = args[args.index("--element") + 1] if "--element" in args else None
+    size = args[args.index("--viewport") + 1] if "--viewport" in args else None
+    width, _, height = (size or "").partition("x")
+    made = screenshot(
+        Path(args[0]),
+        Path(args[1]),
+        full_page="--full" in args,
+        element=chosen,
+        viewport=(int(width), int(height)) if size else None,
+    )
     if made.leaving():
         sys.exit(f"requests left the file: {made.leaving()}")
