@@ -810,8 +810,10 @@ def report(
     start = maps[0].resolve().parent if maps else None
     settings = load(config, start=start)
     map_paths = tuple(maps) if maps else (settings.root / settings.link_map,)
+    layouts, twins = _composition(map_paths, settings, templates_dir)
     options = ReportOptions(
-        layouts=_layouts(map_paths, settings, templates_dir),
+        layouts=layouts,
+        twins=twins,
         maps=map_paths,
         logs=tuple(logs or ()),
         format=input_format,
@@ -884,20 +886,24 @@ def _template_bases(
     return tuple(dict.fromkeys((*(m.resolve().parent for m in maps), settings.root, Path.cwd())))
 
 
-def _layouts(
+def _composition(
     maps: Sequence[Path], settings: Config, templates_dir: Path | None
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Which of the link map's templates are layouts, and the emails using each, from the
-    templates themselves (none found: every template counts as its own email)."""
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, str], ...]]:
+    """`ReportOptions.layouts` and `.twins`: which of the link map's templates are layouts
+    (and the emails using each) and which text template is whose twin, from the templates
+    themselves and the config's `[pairs]` (none found: every template is its own email)."""
     from ctamap.report import load_link_maps
-    from ctamap.report.catalog import composition
+    from ctamap.report.catalog import composition, twins
 
     try:
         entries = load_link_maps(maps)
     except CtamapError:
-        return ()  # the report itself says what is wrong with the map
+        return (), ()  # the report itself says what is wrong with the map
     bases = _template_bases(maps, settings, templates_dir)
-    return tuple(sorted(composition(entries, bases, settings).items()))
+    return (
+        tuple(sorted(composition(entries, bases, settings).items())),
+        tuple(sorted(twins(entries, bases, settings).items())),
+    )
 
 
 def _write_click_map(

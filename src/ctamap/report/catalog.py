@@ -17,6 +17,7 @@ from ctamap.linkmap import LinkMapEntry, template_prefix
 
 if TYPE_CHECKING:
     from ctamap.config import Config
+    from ctamap.walk import TemplateFile
 
 #: Composition of a link map's templates: layout or partial key -> keys of the emails using it.
 Composition = Mapping[str, tuple[str, ...]]
@@ -82,10 +83,14 @@ def _aliases(key: str, entries: Sequence[LinkMapEntry]) -> set[str]:
 
 
 def build_catalog(
-    entries: Iterable[LinkMapEntry], layouts: Composition | None = None
+    entries: Iterable[LinkMapEntry],
+    layouts: Composition | None = None,
+    twins: Mapping[str, str] | None = None,
 ) -> EmailCatalog:
     """The catalogue of `entries`; `layouts` says which templates are layouts or partials and
-    which emails use each (without it, every non-text template is an email of its own)."""
+    which emails use each (without it, every non-text template is an email of its own);
+    `twins` maps text templates to their HTML twin as the template graph pairs them (`[pairs]`
+    rules included; without it, twins pair by the naming convention)."""
     by_template: dict[str, list[LinkMapEntry]] = {}
     for entry in entries:
         by_template.setdefault(entry.template, []).append(entry)
@@ -101,7 +106,8 @@ def build_catalog(
         part_of[key] = "text" if key in texts else "html"
         if key in used:
             continue
-        email_of[key] = html_by_pair.get(_pair_key(key), key) if key in texts else key
+        paired = (twins or {}).get(key) or html_by_pair.get(_pair_key(key))
+        email_of[key] = (paired or key) if key in texts else key
     claims: dict[str, set[str]] = {}
     for key, email in email_of.items():
         for alias in _aliases(key, by_template[key]):
@@ -124,21 +130,8 @@ def composition(
     Templates not found are left out: their links then count as their own email's."""
     from ctamap.graph import TemplateGraph
     from ctamap.pipeline import load
-    from ctamap.walk import TemplateFile, display, is_text_name
 
-    keys = sorted({entry.template for entry in entries})
-    files: list[TemplateFile] = []
-    key_of: dict[Path, str] = {}
-    for key in keys:
-        for base in bases:
-            candidate = base / key
-            if candidate.is_file():
-                path = candidate.resolve()
-                key_of[path] = key
-                files.append(
-                    TemplateFile(path, display(path), key, is_text_name(path.name, config))
-                )
-                break
+    files, key_of = _files(entries, bases, config)
     if not files:
         return {}
     loaded = load(files, config)
@@ -150,6 +143,42 @@ def composition(
         users = tuple(sorted(key_of[u.path] for u in graph.emails_using(file) if u.path in key_of))
         if users:
             found[key_of[file.path]] = users
+    return found
+
+
+def _files(
+    entries: Iterable[LinkMapEntry], bases: Sequence[Path], config: Config
+) -> tuple[list[TemplateFile], dict[Path, str]]:
+    """The link map's templates found under `bases` (the first base holding a key wins)."""
+    from ctamap.walk import TemplateFile, display, is_text_name
+
+    files: list[TemplateFile] = []
+    key_of: dict[Path, str] = {}
+    for key in sorted({entry.template for entry in entries}):
+        for base in bases:
+            candidate = base / key
+            if candidate.is_file():
+                path = candidate.resolve()
+                key_of[path] = key
+                files.append(
+                    TemplateFile(path, display(path), key, is_text_name(path.name, config))
+                )
+                break
+    return files, key_of
+
+
+def twins(entries: Iterable[LinkMapEntry], bases: Sequence[Path], config: Config) -> dict[str, str]:
+    """Text template key -> its HTML twin's key, paired as the template graph pairs them: the
+    naming convention and the `[pairs]` rules (which may pair files in different folders)."""
+    from ctamap.graph import Twins
+
+    files, key_of = _files(entries, bases, config)
+    pairs = Twins(config, files)
+    found: dict[str, str] = {}
+    for file in files:
+        html = pairs.html_of(file) if file.is_text else None
+        if html is not None and html.path in key_of:
+            found[key_of[file.path]] = key_of[html.path]
     return found
 
 

@@ -132,6 +132,9 @@ class ReportOptions:
     """DuckDB's memory budget; beyond it, work spills to the system temp folder."""
     show_recipients: bool = False
     """Allow `--by` on a column that holds addresses."""
+    twins: tuple[tuple[str, str], ...] = ()
+    """Text templates of the link map and their HTML twin (`catalog.twins`, `[pairs]` rules
+    included); without it, twins pair by the naming convention."""
     layouts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Layouts and partials among the link map's templates, each with the emails that use it
     (`catalog.composition` reads them from the template graph). A layout's links are sent in

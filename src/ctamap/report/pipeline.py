@@ -177,7 +177,7 @@ def stage_two(
 ) -> list[Report]:
     """Load, attribute, classify and aggregate on `runner`: the same statements on every
     engine (`report --sql` records them instead of running them)."""
-    emails = catalog.build_catalog(entries, dict(options.layouts))
+    emails = catalog.build_catalog(entries, dict(options.layouts), dict(options.twins))
     notes, errors = runner.load_events(options)
     runner.load_links(entries)
     runner.run(attribute.attribution_sql(options.link_id_param))
