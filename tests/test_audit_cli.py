@@ -139,7 +139,7 @@ def test_output_file(folder: Path) -> None:
 def test_unknown_format(folder: Path) -> None:
     result = runner.invoke(app, ["audit", ".", "--format", "xml"])
     assert result.exit_code == EXIT_ERROR
-    assert "--format must be one of text, json, sarif, github, junit" in result.stderr
+    assert "--output-format must be one of text, json, sarif, github, junit" in result.stderr
 
 
 def test_stdin(folder: Path) -> None:

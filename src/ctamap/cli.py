@@ -42,6 +42,26 @@ CampaignOpt = Annotated[
     str, typer.Option("--campaign", help="Value for {campaign} in UTM values (lowercase).")
 ]
 ExitZeroOpt = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when findings.")]
+# The output format and the output file mean the same in every command (docs/cli.md);
+# `--format` is the older spelling of `--output-format` (in `report` it names the input).
+OUTPUT_FORMAT = ("--output-format", "-f")
+OutputFileOpt = Annotated[
+    Path | None,
+    typer.Option("--output-file", "-o", help="Write the output to this file instead of stdout."),
+]
+
+
+def _emit(text: str, output_file: Path | None) -> None:
+    """A command's output: to stdout, or to `--output-file`."""
+    if output_file is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        output_file.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CtamapError(f"cannot write: {error.strerror}", path=str(output_file)) from None
+
 
 _DEBUG = False
 F = TypeVar("F", bound=Callable[..., Any])
@@ -165,8 +185,9 @@ def _opened(workspace: Workspace, by_email: bool) -> Workspace:
 def inventory(
     paths: PathsArg,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json or csv.", case_sensitive=False)
+        str, typer.Option(*OUTPUT_FORMAT, "--format", help="table, json or csv.")
     ] = "table",
+    output_file: OutputFileOpt = None,
     config: ConfigOpt = None,
     map_path: MapOpt = None,
     campaign: CampaignOpt = "",
@@ -183,7 +204,7 @@ def inventory(
     from ctamap.workspace import open_workspace
 
     if fmt not in FORMATS:
-        raise CtamapError(f"--format must be one of {', '.join(FORMATS)}, got '{fmt}'")
+        raise CtamapError(f"--output-format must be one of {', '.join(FORMATS)}, got '{fmt}'")
     from ctamap.workspace import combined
 
     workspace = combined(
@@ -197,7 +218,7 @@ def inventory(
             for group in _groups(paths, config)
         ]
     )
-    sys.stdout.write((BY_EMAIL if by_email else FORMATS)[fmt](workspace))
+    _emit((BY_EMAIL if by_email else FORMATS)[fmt](workspace), output_file)
     raise typer.Exit(_report_errors(workspace.errors))
 
 
@@ -334,15 +355,13 @@ def audit(
     fmt: Annotated[
         str | None,
         typer.Option(
+            *OUTPUT_FORMAT,
             "--format",
-            "-f",
             help="text (default), json, sarif, github (default under GitHub Actions), junit.",
             show_default=False,
         ),
     ] = None,
-    output_file: Annotated[
-        Path | None, typer.Option("--output-file", "-o", help="Write the report here.")
-    ] = None,
+    output_file: OutputFileOpt = None,
     select: Annotated[
         list[str] | None,
         typer.Option("--select", help="Only these codes or prefixes (replaces config select)."),
@@ -371,7 +390,7 @@ def audit(
 
     chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     if chosen not in FORMATTERS:
-        raise CtamapError(f"--format must be one of {', '.join(FORMATTERS)}, got '{chosen}'")
+        raise CtamapError(f"--output-format must be one of {', '.join(FORMATTERS)}, got '{chosen}'")
     result = auditing.combined(
         [
             auditing.run(
@@ -385,15 +404,7 @@ def audit(
         ]
     )
     _report_errors(result.errors)
-    report = FORMATTERS[chosen](result)
-    if output_file is None:
-        sys.stdout.write(report)
-        sys.stdout.flush()
-    else:
-        try:
-            output_file.write_text(report, encoding="utf-8")
-        except OSError as error:
-            raise CtamapError(f"cannot write: {error.strerror}", path=str(output_file)) from None
+    _emit(FORMATTERS[chosen](result), output_file)
     _say(summary(result))
     status = result.exit_code
     raise typer.Exit(EXIT_OK if exit_zero and status == EXIT_FINDINGS else status)
@@ -405,8 +416,11 @@ def rules(
     code: Annotated[str | None, typer.Argument(help="A rule code, e.g. L006.")] = None,
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", help="text, or markdown (the whole catalogue as one page)."),
+        typer.Option(
+            *OUTPUT_FORMAT, "--format", help="text, or markdown (the whole catalogue as one page)."
+        ),
     ] = "text",
+    output_file: OutputFileOpt = None,
 ) -> None:
     """List the audit rules, or explain one."""
     import difflib
@@ -414,24 +428,31 @@ def rules(
     from ctamap.rules import RULES, catalogue
 
     if fmt not in ("text", "markdown"):
-        raise CtamapError(f"--format must be text or markdown, got '{fmt}'")
+        raise CtamapError(f"--output-format must be text or markdown, got '{fmt}'")
     if fmt == "markdown":
         from ctamap.rules.markdown import render
 
         chosen = catalogue() if code is None else [RULES[c] for c in _codes([code]) if c in RULES]
-        sys.stdout.write(render(chosen))
+        _emit(render(chosen), output_file)
         return
     if code is None:
-        for rule in catalogue():
-            typer.echo(f"{rule.code}  {rule.name:<28} {rule.severity.value:<8} {rule.summary}")
+        _emit(
+            "".join(
+                f"{rule.code}  {rule.name:<28} {rule.severity.value:<8} {rule.summary}\n"
+                for rule in catalogue()
+            ),
+            output_file,
+        )
         return
     found = RULES.get(code.strip().upper())
     if found is None:
         close = difflib.get_close_matches(code.strip().upper(), list(RULES), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise CtamapError(f"no rule '{code}'{hint}; `ctamap rules` lists them")
-    typer.echo(f"{found.code} {found.name} (default severity: {found.severity.value})\n")
-    typer.echo(found.doc)
+    _emit(
+        f"{found.code} {found.name} (default severity: {found.severity.value})\n\n{found.doc}\n",
+        output_file,
+    )
 
 
 @app.command()
@@ -610,6 +631,16 @@ def _usage_errors(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
+def _one_spelling(name: str, value: str | None, older: str, old_value: str | None) -> str | None:
+    """An option given by its name or its older spelling; both with different values is an
+    error rather than a silent choice."""
+    if value is not None and old_value is not None and value != old_value:
+        raise typer.BadParameter(
+            f"{older} is the older spelling of {name}: give one of them", param_hint=name
+        )
+    return value if value is not None else old_value
+
+
 def _write_quietly(render: Callable[[], None]) -> None:
     """Render to stdout; a reader that stops early (`| head`) ends the run quietly."""
     import os
@@ -649,13 +680,14 @@ def report(
         ),
     ] = None,
     input_format: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--format",
+            "--input-format",
+            show_default=False,
             help="auto, sendgrid, mailgun, postmark, ses, sparkpost, mailjet, brevo, resend, "
-            "customerio, mailchimp or csv.",
+            "customerio, mailchimp or csv (default: auto, detected per file).",
         ),
-    ] = "auto",
+    ] = None,
     column: Annotated[
         list[str] | None,
         typer.Option("--column", help="Generic CSV mapping FIELD=HEADER, e.g. recipient=email."),
@@ -714,10 +746,13 @@ def report(
         int | None,
         typer.Option("--bounced", min=0, help="Bounced count for --sent (default: bounce events)."),
     ] = None,
-    output: Annotated[str, typer.Option("--output", "-o", help="table, json or csv.")] = "table",
+    output: Annotated[
+        str | None,
+        typer.Option(*OUTPUT_FORMAT, help="table (default), json or csv.", show_default=False),
+    ] = None,
     csv_table: Annotated[
         str,
-        typer.Option("--csv-table", help="With --output csv: ctas, summary or unmatched."),
+        typer.Option("--csv-table", help="With -f csv: ctas, summary or unmatched."),
     ] = "ctas",
     top_unmatched: Annotated[
         int, typer.Option("--top-unmatched", min=0, help="How many unmatched URLs to list.")
@@ -779,6 +814,9 @@ def report(
             help="Folder the link map's template paths are relative to (default: the map's).",
         ),
     ] = None,
+    output_file: OutputFileOpt = None,
+    old_input: Annotated[str | None, typer.Option("--format", hidden=True)] = None,
+    old_output: Annotated[str | None, typer.Option("--output", hidden=True)] = None,
 ) -> None:
     """Join click/open/delivery logs from an email service back to the CTAs of the link map."""
     import re
@@ -794,10 +832,23 @@ def report(
         raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
     if not logs and sql_dialect is None:
         raise typer.BadParameter("give one or more event files", param_hint="LOGS")
+    input_format = _one_spelling("--input-format", input_format, "--format", old_input) or "auto"
+    # `-o json` was report's output format before -o meant the output file in every command.
+    if (
+        output is None
+        and old_output is None
+        and output_file is not None
+        and str(output_file) in RENDERERS
+        and not output_file.exists()
+    ):
+        output, output_file = str(output_file), None
+    output = _one_spelling("--output-format", output, "--output", old_output) or "table"
     if input_format not in FORMATS:
-        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
+        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--input-format")
     if output not in RENDERERS:
-        raise typer.BadParameter(f"choose one of {', '.join(RENDERERS)}", param_hint="--output")
+        raise typer.BadParameter(
+            f"choose one of {', '.join(RENDERERS)}", param_hint="--output-format"
+        )
     if csv_table not in CSV_TABLES:
         raise typer.BadParameter(f"choose one of {', '.join(CSV_TABLES)}", param_hint="--csv-table")
     if bots not in {mode.value for mode in BotMode}:
@@ -853,7 +904,10 @@ def report(
         def print_sql() -> None:
             sys.stdout.write(text)
 
-        _write_quietly(print_sql)
+        if output_file is not None:
+            _emit(text, output_file)
+        else:
+            _write_quietly(print_sql)
         raise typer.Exit(EXIT_OK)
     if html_file is not None and sample_data is not None and not sample_data.is_file():
         raise typer.BadParameter(f"{sample_data}: no such file", param_hint="--sample-data")
@@ -869,7 +923,14 @@ def report(
         _say(f"ctamap: {note.name}: read as {note.reader} ({note.rows:,} rows)")
     for line in result.errors:
         _say(f"ctamap: error: {line}")
-    _write_quietly(lambda: RENDERERS[output](result, sys.stdout, csv_table=csv_table))
+    if output_file is None:
+        _write_quietly(lambda: RENDERERS[output](result, sys.stdout, csv_table=csv_table))
+    else:
+        import io
+
+        rendered = io.StringIO()
+        RENDERERS[output](result, rendered, csv_table=csv_table)
+        _emit(rendered.getvalue(), output_file)
     if html_file is not None:
         _write_click_map(options, settings, reports, html_file, sample_data, load_images,
                          templates_dir)  # fmt: skip
