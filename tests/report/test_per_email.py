@@ -352,3 +352,90 @@ def test_one_email_input_gives_every_delivery_to_it(tmp_path: Path) -> None:
     started = next(c for c in report.ctas if c.id == "welcome.get-started")
     assert started.ctr == _rate(1 / 3)
     assert [(e.email, e.delivered) for e in report.emails] == [("emails/welcome.html", 3)]
+
+
+def _two_email_map(tmp_path: Path) -> Path:
+    links = [
+        {"id": f"{email}.go", "template": f"emails/{email}.html", "text": "Go", "kind": "button",
+         "role": "cta", "url": f"https://www.example.com/{email}",
+         "tracked_url": f"https://www.example.com/{email}?cta_id={email}.go", "tracked": True,
+         "status": "active", "tags": ["a"]}
+        for email in ("welcome", "receipt")
+    ]  # fmt: skip
+    path = tmp_path / "ctamap.linkmap.json"
+    path.write_text(json.dumps({"schema": "ctamap.linkmap/2", "links": links}))
+    return path
+
+
+def _categorised_log(tmp_path: Path, category: dict[str, str]) -> Path:
+    """welcome: 5 deliveries, 2 clickers; receipt: 4 deliveries, 1 clicker. Every event of a
+    send carries the send's category (`category` below)."""
+    rows: list[dict[str, Any]] = []
+    for email, size, clickers in (("welcome", 5, 2), ("receipt", 4, 1)):
+        for n in range(size):
+            who = f"{email}{n}@x.org"
+            base = {"email": who, "sg_message_id": f"{who}.m", "category": [category[email]],
+                    "useragent": BROWSER}  # fmt: skip
+            rows.append({**base, "event": "delivered", "timestamp": T0, "sg_event_id": f"d{who}"})
+            if n < clickers:
+                url = f"https://www.example.com/{email}?cta_id={email}.go"
+                rows.append({**base, "event": "click", "timestamp": T0 + 600, "url": url,
+                             "sg_event_id": f"c{who}"})  # fmt: skip
+    log = tmp_path / "events.json"
+    log.write_text(json.dumps(rows))
+    return log
+
+
+def test_a_category_on_every_email_is_not_an_email(tmp_path: Path) -> None:
+    link_map = _two_email_map(tmp_path)
+    log = _categorised_log(tmp_path, {"welcome": "marketing", "receipt": "marketing"})
+    report = run_report(ReportOptions(maps=(link_map,), logs=(str(log),), by="template"))
+    _assert_accounted(report, 12)
+    # `marketing` names clicks on both emails: it says nothing about which email a delivery
+    # was. Clicks count in their CTA's email; no email's deliveries are known.
+    welcome = next(e for e in report.emails if e.email == "emails/welcome.html")
+    assert sorted(e.email for e in report.emails) == ["emails/receipt.html", "emails/welcome.html"]
+    assert welcome.unique_clickers == 2 and welcome.delivered is None
+    assert welcome.note is not None and "template_field" in welcome.note
+    assert report.unidentified is not None and report.unidentified.counted == {"delivered": 9}
+    assert [g.key for g in report.groups] == ["emails/receipt.html", "emails/welcome.html", None]
+    go = next(c for c in report.ctas if c.id == "welcome.go")
+    assert go.ctr is None and go.note
+    assert report.summary.ctr == _rate(3 / 9)
+
+
+def test_a_name_the_link_map_does_not_spell_is_learnt_from_its_clicks(tmp_path: Path) -> None:
+    link_map = _two_email_map(tmp_path)
+    log = _categorised_log(tmp_path, {"welcome": "onboarding-2024", "receipt": "orders"})
+    report = run_report(ReportOptions(maps=(link_map,), logs=(str(log),)))
+    _assert_accounted(report, 12)
+    # Every click under `onboarding-2024` is on welcome's CTA: the name is welcome's, and so
+    # are its unclicked deliveries.
+    emails = {e.email: e for e in report.emails}
+    assert sorted(emails) == ["emails/receipt.html", "emails/welcome.html"]
+    assert (emails["emails/welcome.html"].delivered, emails["emails/welcome.html"].ctr) == (
+        5,
+        _rate(2 / 5),
+    )
+    assert (emails["emails/receipt.html"].delivered, emails["emails/receipt.html"].ctr) == (
+        4,
+        _rate(1 / 4),
+    )
+    assert report.unidentified is None
+
+
+def test_a_name_with_no_clicks_on_the_map_is_an_email_of_its_own(tmp_path: Path) -> None:
+    link_map = _two_email_map(tmp_path)
+    log = _categorised_log(tmp_path, {"welcome": "welcome", "receipt": "receipt"})
+    extra = json.loads(log.read_text())
+    extra.append(
+        {"email": "z@x.org", "event": "delivered", "timestamp": T0, "sg_event_id": "dz",
+         "sg_message_id": "z.m", "category": ["black-friday"]}
+    )  # fmt: skip
+    log.write_text(json.dumps(extra))
+    report = run_report(ReportOptions(maps=(link_map,), logs=(str(log),)))
+    _assert_accounted(report, 13)
+    emails = {e.email: e for e in report.emails}
+    assert sorted(emails) == ["black-friday", "emails/receipt.html", "emails/welcome.html"]
+    assert not emails["black-friday"].in_link_map and emails["black-friday"].delivered == 1
+    assert emails["emails/welcome.html"].delivered == 5

@@ -2,10 +2,12 @@
 
 The provider's own name for the email (`events.template`: a custom arg, tag, template ID ...)
 is matched to the link map's emails by path, file name, stem or slug (`email_aliases`); a name
-the link map does not know is an email of its own. A message without one takes the email of
-the CTAs clicked in it. Every event of a message then shares the message's email, so a
-delivery, its opens and its clicks are never split across two names. When the whole input
-names one email only, events that name none belong to it.
+the link map does not spell means the one email whose CTAs are clicked under it, or, when
+they belong to several, nothing (a category such as `marketing`); a name with no clicks on
+the link map's CTAs is an email the link map does not have. Every event of a message shares
+the message's email, so a delivery, its opens and its clicks are never split across two
+names. A click whose message names no email counts in the email of its CTA. When the whole
+input names one email only, events that name none belong to it.
 
 Emails are numbers (`email_names`: number -> name). Named statements, run in order after
 attribution (`url_links`): plain SQL over the tables the catalogue (`catalog.tables`) and
@@ -42,25 +44,6 @@ _SLUG = (
     "ctamap_replace_all(ctamap_replace_all(lower(t.template), '[^a-z0-9]+', '-'), '^-+|-+$', '')"
 )
 
-#: Each distinct provider name -> the email it names; a name the link map does not know gets
-#: a number of its own, after the link map's emails.
-TEMPLATE_NAMES = f"""
-CREATE OR REPLACE TABLE template_names AS
-SELECT t.template,
-    coalesce(a.email, s.email, n.known + dense_rank() OVER (ORDER BY t.template)) AS email,
-    coalesce(a.email, s.email) IS NOT NULL AS known
-FROM (SELECT DISTINCT template FROM events WHERE template IS NOT NULL AND NOT malformed) t
-CROSS JOIN (SELECT count(*) AS known FROM email_names) n
-LEFT JOIN email_aliases a ON a.alias = lower(trim(t.template))
-LEFT JOIN email_aliases s ON s.alias = {_SLUG}
-"""
-
-#: Names of the emails only the provider knows.
-PROVIDER_EMAIL_NAMES = """
-INSERT INTO email_names (email, name)
-SELECT email, template AS name FROM template_names WHERE NOT known
-"""
-
 #: Links sent in exactly one email: a click on one says which email it came from (a layout
 #: link used by several emails does not).
 LINK_HOMES = """
@@ -68,22 +51,77 @@ CREATE OR REPLACE TABLE link_homes AS
 SELECT link_id, min(email) AS email FROM link_emails GROUP BY link_id HAVING count(*) = 1
 """
 
-#: Each message's email: the provider's name (any of its events), else the one email of the
-#: CTAs clicked in it. Only rows that can say something are grouped.
+#: Each distinct provider name -> the link map's email it spells (NULL: none).
+TEMPLATE_MATCHES = f"""
+CREATE OR REPLACE TABLE template_matches AS
+SELECT t.template, coalesce(a.email, s.email) AS email
+FROM (SELECT DISTINCT template FROM events WHERE template IS NOT NULL AND NOT malformed) t
+LEFT JOIN email_aliases a ON a.alias = lower(trim(t.template))
+LEFT JOIN email_aliases s ON s.alias = {_SLUG}
+"""
+
+#: For a name that spells no email of the link map: the emails of the CTAs clicked in its
+#: events and messages. One email: the name is the provider's for it. Several: the name is a
+#: category or campaign, not an email's name.
+NAME_HOMES = """
+CREATE OR REPLACE TABLE name_homes AS
+WITH unknown AS (
+    SELECT template FROM template_matches WHERE email IS NULL
+),
+named_messages AS (
+    SELECT DISTINCT e.message_id, e.template
+    FROM events e JOIN unknown n ON e.template = n.template
+    WHERE e.message_id IS NOT NULL AND NOT e.malformed
+),
+-- Clicks that carry an unknown name, and clicks in messages that carry one.
+named_clicks AS (
+    SELECT e.template AS name, e.url
+    FROM events e JOIN unknown n ON e.template = n.template
+    WHERE e.type = 'click' AND NOT e.malformed
+    UNION ALL
+    SELECT m.template AS name, e.url
+    FROM events e JOIN named_messages m ON e.message_id = m.message_id
+    WHERE e.type = 'click' AND NOT e.malformed
+)
+SELECT c.name, min(h.email) AS email, count(DISTINCT h.email) AS emails
+FROM named_clicks c
+JOIN url_links u ON c.url = u.url
+JOIN link_homes h ON u.link_id = h.link_id
+GROUP BY c.name
+"""
+
+#: Each distinct provider name -> the email it names, NULL when it names several (see
+#: `NAME_HOMES`); a name for an email the link map does not have gets a number of its own,
+#: after the link map's emails (`own`).
+TEMPLATE_NAMES = """
+CREATE OR REPLACE TABLE template_names AS
+SELECT t.template,
+    CASE WHEN t.email IS NOT NULL THEN t.email
+         WHEN h.emails = 1 THEN h.email
+         WHEN h.emails > 1 THEN NULL
+         ELSE n.known + dense_rank() OVER (ORDER BY t.template) END AS email,
+    t.email IS NULL AND h.name IS NULL AS own
+FROM template_matches t
+LEFT JOIN name_homes h ON h.name = t.template
+CROSS JOIN (SELECT count(*) AS known FROM email_names) n
+"""
+
+#: Names of the emails only the provider knows.
+PROVIDER_EMAIL_NAMES = """
+INSERT INTO email_names (email, name)
+SELECT email, template AS name FROM template_names WHERE own
+"""
+
+#: Each message's email: the one its events name (any of them). Clicks in a message that
+#: names none still count in their CTA's email (`EVENT_EMAIL`), but their email is not given
+#: to the message's delivery and opens: only clicked messages would get one, and the
+#: email's deliveries would then be its clickers.
 MESSAGE_EMAILS = """
 CREATE OR REPLACE TABLE message_emails AS
-SELECT message_id, email FROM (
-    SELECT e.message_id,
-        coalesce(min(t.email),
-                 CASE WHEN count(DISTINCT h.email) = 1 THEN min(h.email) END) AS email
-    FROM events e
-    LEFT JOIN template_names t ON e.template = t.template
-    LEFT JOIN url_links u ON e.type = 'click' AND e.url = u.url
-    LEFT JOIN link_homes h ON u.link_id = h.link_id
-    WHERE e.message_id IS NOT NULL AND NOT e.malformed
-        AND (e.template IS NOT NULL OR e.type = 'click')
-    GROUP BY e.message_id
-) WHERE email IS NOT NULL
+SELECT e.message_id, min(t.email) AS email
+FROM events e JOIN template_names t ON e.template = t.template
+WHERE e.message_id IS NOT NULL AND NOT e.malformed AND t.email IS NOT NULL
+GROUP BY e.message_id
 """
 
 #: The one email the whole input names, if it names exactly one (provider names and the
@@ -99,9 +137,11 @@ SELECT CASE WHEN count(DISTINCT email) = 1 THEN min(email) END AS email FROM (
 
 #: Statements in the order they run.
 STATEMENTS: tuple[tuple[str, str], ...] = (
+    ("link_homes", LINK_HOMES),
+    ("template_matches", TEMPLATE_MATCHES),
+    ("name_homes", NAME_HOMES),
     ("template_names", TEMPLATE_NAMES),
     ("provider_email_names", PROVIDER_EMAIL_NAMES),
-    ("link_homes", LINK_HOMES),
     ("message_emails", MESSAGE_EMAILS),
     ("sole_email", SOLE_EMAIL),
 )
