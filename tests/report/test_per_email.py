@@ -402,6 +402,12 @@ def test_a_category_on_every_email_is_not_an_email(tmp_path: Path) -> None:
     go = next(c for c in report.ctas if c.id == "welcome.go")
     assert go.ctr is None and go.note
     assert report.summary.ctr == _rate(3 / 9)
+    # The table says why each email's rates are unknown.
+    shown = CliRunner().invoke(
+        app, ["report", "--map", str(link_map), "--by", "template", str(log)], terminal_width=80
+    )
+    assert shown.exit_code == EXIT_OK, shown.output
+    assert shown.stdout.count("rates —: deliveries do not say which email") == 2
 
 
 def test_a_name_the_link_map_does_not_spell_is_learnt_from_its_clicks(tmp_path: Path) -> None:
@@ -422,6 +428,24 @@ def test_a_name_the_link_map_does_not_spell_is_learnt_from_its_clicks(tmp_path: 
         _rate(1 / 4),
     )
     assert report.unidentified is None
+    assert report.notes == ()
+
+
+def test_deliveries_naming_no_email_are_left_out_and_said(tmp_path: Path) -> None:
+    link_map = _two_email_map(tmp_path)
+    log = _categorised_log(tmp_path, {"welcome": "welcome", "receipt": "receipt"})
+    rows = json.loads(log.read_text())
+    rows += [
+        {"email": f"q{n}@x.org", "event": "delivered", "timestamp": T0, "sg_event_id": f"q{n}"}
+        for n in range(3)
+    ]
+    log.write_text(json.dumps(rows))
+    report = run_report(ReportOptions(maps=(link_map,), logs=(str(log),)))
+    _assert_accounted(report, 15)
+    assert report.summary.delivered == 12
+    welcome = next(e for e in report.emails if e.email == "emails/welcome.html")
+    assert welcome.delivered == 5 and welcome.ctr == _rate(2 / 5)
+    assert len(report.notes) == 1 and "deliveries naming no email: 3" in report.notes[0]
 
 
 def test_a_name_with_no_clicks_on_the_map_is_an_email_of_its_own(tmp_path: Path) -> None:
@@ -437,5 +461,6 @@ def test_a_name_with_no_clicks_on_the_map_is_an_email_of_its_own(tmp_path: Path)
     _assert_accounted(report, 13)
     emails = {e.email: e for e in report.emails}
     assert sorted(emails) == ["black-friday", "emails/receipt.html", "emails/welcome.html"]
+    assert report.notes == ()
     assert not emails["black-friday"].in_link_map and emails["black-friday"].delivered == 1
     assert emails["emails/welcome.html"].delivered == 5

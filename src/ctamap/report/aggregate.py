@@ -413,7 +413,7 @@ def aggregate(
         # The groups are the emails (clicked CTAs only), then the events of no known email.
         for email in emails:
             clicked = tuple(cta for cta in email.ctas if cta.total_clicks)
-            groups.append(Group(email.email, email.summary, clicked))
+            groups.append(Group(email.email, email.summary, clicked, email.note))
         if unidentified is not None:
             rest = _summary(unidentified, options, given=False)
             rows = figures.ctas.get(("email", None), {})
@@ -421,7 +421,7 @@ def aggregate(
             clicked = tuple(
                 _cta(links[i], rows[i], rest.clicks_counted, base) for i in _order(rows, [])
             )
-            groups.append(Group(None, rest, clicked))
+            groups.append(Group(None, rest, clicked, "the events here name no email"))
     for dim, group_key in sorted(
         (k for k in tallies if k[0] == "group"), key=lambda k: (k[1] is None, k[1] or "")
     ):
@@ -440,6 +440,13 @@ def aggregate(
         con, "SELECT min(time) AS first, max(time) AS last FROM events WHERE NOT malformed"
     )
     first, last = (span[0]["first"], span[0]["last"]) if span else (None, None)
+    notes = []
+    unnamed = unidentified.counted.get("delivered", 0) if unidentified else 0
+    if unnamed and any(e.delivered for e in emails):
+        notes.append(
+            f"deliveries naming no email: {unnamed:,}; each email's rates count only the "
+            "deliveries that name it (see [report] template_field)"
+        )
     return Report(
         summary,
         report_ctas,
@@ -450,4 +457,5 @@ def aggregate(
         last,
         emails=tuple(emails),
         unidentified=_summary(unidentified, options, given=False) if unidentified else None,
+        notes=tuple(notes),
     )

@@ -287,6 +287,8 @@ class Group:
     key: str | None
     summary: Summary
     ctas: tuple[CtaTotals, ...]
+    note: str | None = None
+    """Why the group's rates are unknown (None), when they are."""
 
 
 @dataclass(frozen=True)
@@ -318,6 +320,8 @@ class Report:
     """Per email, in key order; events whose email is unknown are in none of them."""
     unidentified: Summary | None = None
     """Figures of the events no email could be found for (None when there are none)."""
+    notes: tuple[str, ...] = ()
+    """What a reader of the figures must know (deliveries that name no email, ...)."""
 
     def with_inputs(self, sources: tuple[SourceNote, ...], errors: tuple[str, ...]) -> Report:
         """This report, with what was read from each file and what could not be."""

@@ -217,7 +217,12 @@ def render_table(report: Report, out: TextIO, **_: str) -> None:
     console.print(_summary_table(report.summary, "Summary"))
     console.print(_cta_table(report.ctas, "CTAs"))
     for group in report.groups:
-        console.print(_summary_table(group.summary, f"{report.by}: {group.key or '(unknown)'}"))
+        summary = _summary_table(group.summary, f"{report.by}: {group.key or '(unknown)'}")
+        if group.note:
+            from rich.markup import escape
+
+            summary.caption, summary.caption_justify = escape(f"rates —: {group.note}"), "left"
+        console.print(summary)
         if group.ctas:
             console.print(_cta_table(group.ctas, f"CTAs, {report.by} {group.key or '(unknown)'}"))
     if report.unmatched:
@@ -227,6 +232,8 @@ def render_table(report: Report, out: TextIO, **_: str) -> None:
         for item in report.unmatched:
             table.add_row(item.url, f"{item.clicks:,}")
         console.print(table)
+    for note in report.notes:
+        console.print(f"note: {note}", markup=False)
 
 
 #: `--output` name -> renderer.
