@@ -464,3 +464,29 @@ def test_a_name_with_no_clicks_on_the_map_is_an_email_of_its_own(tmp_path: Path)
     assert report.notes == ()
     assert not emails["black-friday"].in_link_map and emails["black-friday"].delivered == 1
     assert emails["emails/welcome.html"].delivered == 5
+
+
+def test_by_campaign_keeps_a_message_in_the_providers_campaign(tmp_path: Path) -> None:
+    link_map = _two_email_map(tmp_path)
+    url = "https://www.example.com/welcome?utm_campaign=welcome&cta_id=welcome.go"
+    rows = [
+        {"email": "a@x.org", "event": "delivered", "timestamp": T0, "sg_event_id": "d1",
+         "sg_message_id": "m1", "category": ["spring-sale"]},
+        {"email": "b@x.org", "event": "delivered", "timestamp": T0, "sg_event_id": "d2",
+         "sg_message_id": "m2", "category": ["spring-sale"]},
+        # The click's record lacks the category; its message has it.
+        {"email": "a@x.org", "event": "click", "timestamp": T0 + 600, "sg_event_id": "c1",
+         "sg_message_id": "m1", "url": url, "useragent": BROWSER},
+        # A click with no message: the campaign of the clicked URL.
+        {"email": "c@x.org", "event": "click", "timestamp": T0 + 600, "sg_event_id": "c2",
+         "url": url.replace("utm_campaign=welcome", "utm_campaign=May%20news"),
+         "useragent": BROWSER},
+    ]  # fmt: skip
+    log = tmp_path / "events.json"
+    log.write_text(json.dumps(rows))
+    report = run_report(ReportOptions(maps=(link_map,), logs=(str(log),), by="campaign"))
+    groups = {g.key: g.summary for g in report.groups}
+    assert sorted(groups) == ["May news", "spring-sale"]
+    assert groups["spring-sale"].delivered == 2 and groups["spring-sale"].unique_clickers == 1
+    assert groups["spring-sale"].ctr == _rate(1 / 2)
+    assert groups["May news"].rows_read == 1

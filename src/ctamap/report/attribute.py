@@ -66,7 +66,8 @@ def load_links(con: duckdb.DuckDBPyConnection, entries: list[LinkMapEntry]) -> N
 
 
 def attribution_sql(link_id_param: str) -> str:
-    """CREATE the `url_links` table: url -> link_id, method, for every distinct clicked URL."""
+    """CREATE the `url_links` table: url -> link_id, method and the URL's `utm_campaign`, for
+    every distinct clicked URL."""
     if not _PARAM_NAME.match(link_id_param):
         raise ConfigError(f"--link-id-param {link_id_param!r}: use letters, digits, _ . -")
     # Gateways can be nested (Safe Links around urldefense): unwrap twice.
@@ -80,6 +81,9 @@ unwrapped AS (
 ),
 keyed AS (
     SELECT url,
+        -- The campaign the link was sent with (a send-time value in a layout link, too).
+        nullif({_decode("regexp_extract(target, '[?&#]utm_campaign=([^&#]*)', 1)")}, '')
+            AS campaign,
         {_param("target", link_id_param)} AS by_param,
         {_param("target", "utm_content")} AS by_content,
         {_bare("target", link_id_param)} AS bare
@@ -108,7 +112,7 @@ bare_keys AS (
         SELECT {_bare("tracked_url", link_id_param)} AS key, id, FALSE AS untracked FROM links
     ) WHERE key IS NOT NULL GROUP BY key
 )
-SELECT k.url,
+SELECT k.url, k.campaign,
     coalesce(p.id, c.id, b.id) AS link_id,
     CASE WHEN p.id IS NOT NULL THEN 'param' WHEN c.id IS NOT NULL THEN 'utm_content'
          WHEN b.id IS NOT NULL THEN 'url' END AS method

@@ -18,7 +18,9 @@ from ctamap.report.model import BotMode, ReportOptions
 #: the aggregation reads them from there.
 GROUP_KEYS: dict[str, str] = {
     "template": "CAST(NULL AS VARCHAR)",
-    "campaign": "coalesce(l.campaign, e.campaign)",
+    # The provider's campaign for the message, else the event's own, else (clicks) the
+    # `utm_campaign` of the clicked URL, else the link map's: one name space per message.
+    "campaign": "coalesce(mc.campaign, e.campaign, u.campaign, l.campaign)",
     "day": "CAST(CAST(e.time AS DATE) AS VARCHAR)",
     "part": "CASE WHEN e.type = 'click' THEN coalesce(e.part, l.part) "
     "WHEN e.type = 'open' THEN 'html' ELSE e.part END",
@@ -27,6 +29,12 @@ GROUP_KEYS: dict[str, str] = {
 
 def _timestamp(value: datetime) -> str:
     return f"TIMESTAMP '{value.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
+
+
+#: Joins a `--by` value's group key needs, with the statements that create their tables.
+GROUP_JOINS: dict[str, str] = {
+    "campaign": "\n    LEFT JOIN message_campaigns mc ON e.message_id = mc.message_id",
+}
 
 
 def group_key(by: str | None) -> str:
@@ -100,7 +108,9 @@ base AS (
     FROM events e
     LEFT JOIN later_copies lc ON e.rid = lc.rid
     LEFT JOIN url_links u ON e.type = 'click' AND e.url = u.url
-    LEFT JOIN links l ON u.link_id = l.id{identity.EVENT_EMAIL_JOINS}
+    LEFT JOIN links l ON u.link_id = l.id{identity.EVENT_EMAIL_JOINS}{
+        GROUP_JOINS.get(options.by or "", "")
+    }
 ),
 clicks AS (
     SELECT rid, recipient, coalesce(message_id, 0) AS message_key, time, bot,

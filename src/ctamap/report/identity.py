@@ -146,6 +146,20 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
     ("sole_email", SOLE_EMAIL),
 )
 
+#: Each message's campaign as the provider recorded it (any of its events): `--by campaign`
+#: then keeps a message's delivery and clicks in one group (run before such a view only).
+MESSAGE_CAMPAIGNS = """
+CREATE OR REPLACE TABLE message_campaigns AS
+SELECT message_id, min(campaign) AS campaign FROM events
+WHERE message_id IS NOT NULL AND campaign IS NOT NULL AND NOT malformed
+GROUP BY message_id
+"""
+
+#: Statements a `--by` view needs first.
+VIEW_STATEMENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "campaign": (("message_campaigns", MESSAGE_CAMPAIGNS),),
+}
+
 #: Joins that give an event row `e` (with its `url_links` row `u`) its email: `EVENT_EMAIL`.
 EVENT_EMAIL_JOINS = """
     LEFT JOIN message_emails me ON e.message_id = me.message_id

@@ -187,8 +187,13 @@ def stage_two(
     big = options.progress and runner.count("events") >= PROGRESS_MIN_ROWS
     inputs = tuple(str(error) for error in errors)
     reports = []
+    prepared: set[str] = set()
     for by in views:
         view = replace(options, by=by)
+        for name, statement in identity.VIEW_STATEMENTS.get(by or "", ()):
+            if name not in prepared:
+                runner.run(statement)
+                prepared.add(name)
         runner.run(filter.classify_sql(view), progress=big, label="attributing clicks")
         reports.append(aggregate(runner, entries, view, emails).with_inputs(notes, inputs))
     return reports
