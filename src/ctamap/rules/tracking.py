@@ -108,7 +108,8 @@ def utm_style(ctx: Context) -> Iterator[Hit]:
     skipped):
     - policy: a value `instrument` would rewrite — one ctamap wrote itself under an earlier
       `[utm]` policy (the link map's `tracked_url` says which values are ctamap's), or any
-      value under `existing = "override"`. Values the author set stay theirs under
+      value under `existing = "override"` — or a parameter ctamap wrote that the policy now
+      leaves out (`content = ""`). Values the author set stay theirs under
       `existing = "keep"` and are not reported;
     - house style: lowercase letters, digits, `.`, `_`, `-`; no spaces or capitals;
     - consistency: `utm_source`, `utm_medium` and `utm_campaign` have one value across all
@@ -160,6 +161,15 @@ def utm_style(ctx: Context) -> Iterator[Hit]:
                     name,
                     before[name],
                     f"differs from the policy value {value!r}: `ctamap instrument` rewrites it",
+                    fixes,
+                )
+        for name, value in before.items():
+            if name.startswith("utm_") and name not in after:  # ctamap's, and `""` now
+                yield from hit(
+                    cta,
+                    name,
+                    value,
+                    "is left out by the policy now: `ctamap instrument` removes it",
                     fixes,
                 )
     for cta, param in found:
