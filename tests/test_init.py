@@ -3,6 +3,7 @@ templates it has never seen, then `audit` and `instrument` with the config it wr
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import shutil
@@ -245,3 +246,40 @@ def _on_terminal(cwd: Path, args: list[str], answers: str) -> str:
     os.close(leader)
     assert process.wait(timeout=60) == 0
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_config_above_is_named_when_init_writes_one_below_it(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "repo")
+    _demo(repo)
+    (repo / "ctamap.toml").write_text('campaign = "all"\n', encoding="utf-8")
+    done = _run(repo, "init", "emails")
+    assert done.returncode == 0, done.stderr
+    assert "wrote emails/ctamap.toml" in done.stderr
+    assert "takes over from ctamap.toml for the templates below emails" in done.stderr
+    assert (repo / "ctamap.toml").read_text(encoding="utf-8") == 'campaign = "all"\n'
+    shown = _run(repo, "config", "emails")
+    assert "# from: emails/ctamap.toml" in shown.stdout
+
+
+def test_the_hook_snippet_names_where_ctamap_was_installed_from(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`pipx install "git+URL@TAG"` records URL and TAG (PEP 610); the snippet uses them."""
+    from importlib import metadata
+
+    from ctamap import starter
+
+    class Installed:
+        def read_text(self, name: str) -> str:
+            assert name == "direct_url.json"
+            return json.dumps(
+                {
+                    "url": "https://git.example.org/tools/ctamap.git",
+                    "vcs_info": {"vcs": "git", "requested_revision": "v0.3.0", "commit_id": "ab"},
+                }
+            )
+
+    monkeypatch.setattr(metadata, "distribution", lambda name: Installed())
+    lines = starter.next_steps(tmp_path, ".")
+    assert "    - repo: https://git.example.org/tools/ctamap.git" in lines
+    assert "      rev: v0.3.0" in lines

@@ -516,8 +516,14 @@ def init(
         sys.stdout.write(text)
         return
     _say(f"first_party_domains = {starter.toml_list(choices.first_party_domains)}")
+    above = starter.config_above(folder)
     starter.write(path, text, force=force)
     _say(f"wrote {display(path)}")
+    if above is not None:
+        _say(
+            f"note: it takes over from {starter.shown_config(above)} "
+            f"for the templates below {shown}"
+        )
     for line in starter.next_steps(folder.resolve(), shown):
         _say(line)
 

@@ -227,6 +227,17 @@ def _has_ctamap_table(path: Path) -> bool:
     return "ctamap" in data.get("tool", {})
 
 
+def config_above(folder: Path) -> Path | None:
+    """The config that governs `folder` today from a folder above it (the new one will take
+    over below `folder`), None when there is none up to the repository root."""
+    from ctamap.config import discover
+
+    resolved = folder.resolve()
+    if (resolved / ".git").exists():
+        return None
+    return discover(resolved.parent)
+
+
 def shown_config(path: Path) -> str:
     from ctamap.walk import display
 
@@ -352,7 +363,7 @@ def _hook_source() -> tuple[str, str]:
         return str(origin["url"]), str(
             vcs.get("requested_revision") or vcs.get("commit_id", "<tag>")
         )
-    return "<ctamap repository URL>", "<tag>"
+    return "<repository URL>", "<tag>"
 
 
 def _repository(folder: Path) -> Path:
