@@ -28,8 +28,16 @@ _MACROS = (
     # string) or Unix milliseconds. Out-of-range numbers give NULL (a malformed row), not an error.
     # A trailing Z is UTC: the plain TIMESTAMP cast reads it several times faster than the
     # time-zone-aware one, which is only needed for explicit offsets.
+    # Plain Unix seconds (most webhooks) skip the time-zone-aware parse, which fails on them
+    # and cost half the macro's time before reaching the numeric branch.
     """CREATE OR REPLACE TEMP MACRO ctamap_ts(v) AS (
-        CASE WHEN ends_with(v, 'Z') THEN try_cast(v AS TIMESTAMP) ELSE coalesce(
+        CASE WHEN ends_with(v, 'Z') THEN try_cast(v AS TIMESTAMP)
+        WHEN regexp_full_match(v, '[0-9]+(\\.[0-9]*)?') THEN (CASE
+            WHEN try_cast(v AS DOUBLE) BETWEEN 0 AND 1e11 THEN to_timestamp(try_cast(v AS DOUBLE))
+            WHEN try_cast(v AS DOUBLE) BETWEEN 1e11 AND 1e14
+                THEN to_timestamp(try_cast(v AS DOUBLE) / 1000)
+        END)::TIMESTAMP
+        ELSE coalesce(
             try_cast(v AS TIMESTAMPTZ),
             CASE
                 WHEN try_cast(v AS DOUBLE) BETWEEN 0 AND 1e11
