@@ -54,3 +54,20 @@ def test_a_batch_line_past_the_sample_is_expanded_and_a_bad_line_is_one_row(
     # the empty batch no row.
     assert len(read) == len(plain) + len(events) + 1
     assert sum(event.malformed for event in read) == 1
+
+
+def test_duckdb_spills_within_the_budget_in_the_system_temp_folder(tmp_path: Path) -> None:
+    """`--memory` bounds the process: DuckDB gets the budget less a reserve for the rest of
+    the process, and spills into a private folder under the system temp folder, never into
+    the folder the user runs ctamap in."""
+    import tempfile
+
+    from ctamap.report.engine import connect
+
+    for budget, most in (("1GB", 10**9), ("512MB", 512 * 10**6)):
+        con = connect(budget)
+        limit, spill = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchone() or ("", "")
+        assert float(limit.split()[0]) * 2**20 <= most - 200 * 2**20
+        assert Path(spill).parent == Path(tempfile.gettempdir())

@@ -129,7 +129,8 @@ class ReportOptions:
     """Where each event names its email: a dotted path into JSON events, a CSV header.
     Empty: each provider's default (docs/providers)."""
     memory_limit: str = "1GB"
-    """DuckDB's memory budget; beyond it, work spills to the system temp folder."""
+    """The process's memory budget (DuckDB gets it less a reserve, `engine.duckdb_limit`);
+    beyond it, work spills to the system temp folder."""
     show_recipients: bool = False
     """Allow `--by` on a column that holds addresses."""
     twins: tuple[tuple[str, str], ...] = ()
