@@ -7,6 +7,7 @@ template tag is touched. New separators follow the author's style (`&amp;` or `&
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable, Sequence
@@ -42,12 +43,18 @@ class QueryLayout:
 
 
 def _decode(text: str) -> str:
+    # Most names and values hold nothing to decode: skip both decoders (the hot path of
+    # scanning, classifying and planning every link).
+    if "&" not in text and "%" not in text and "+" not in text:
+        return text
     return unquote_plus(html.unescape(text))
 
 
 def _fragment_start(raw: str) -> int:
     """Offset of the `#` that starts the fragment, -1 when none. The `#` of a numeric character
     reference (`&#38;` between parameters) is not one, unless it encodes `#` itself (`&#35;`)."""
+    if "#" not in raw:
+        return -1
     for match in _FRAGMENT.finditer(raw):
         if match.group() == "#":
             return match.start()
@@ -183,16 +190,31 @@ def _ends_with_separator(query: str) -> bool:
     return any(m.end() == len(query) for m in _SEPARATOR.finditer(query))
 
 
+# A repository repeats its URLs (footers, social links, a layout's links in every email), and
+# rules, IDs and the map ask for the same URL's parameters several times per link: the two
+# functions below are cached per process.
+_CACHED = 8192
+
+
 def params_of(url: str) -> list[tuple[str, str]]:
     """Decoded query parameters of a URL (its query, or one pushed behind `#`)."""
-    return [(p.name, p.value) for p in layout(url).params]
+    return list(_params_of(url))
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _params_of(url: str) -> tuple[tuple[str, str], ...]:
+    return tuple((p.name, p.value) for p in layout(url).params)
 
 
 def without_params(url: str, drop: Iterable[str]) -> str:
     """A decoded URL with the named parameters removed, the rest kept in order. The query is
     always rebuilt, also when nothing is dropped: `set_params` appends after a dangling `&` or
     `?`, so `x?a=1&` and `x?a=1&utm_medium=email` must both give `x?a=1`."""
-    drop = set(drop)
+    return _without_params(url, frozenset(drop))
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _without_params(url: str, drop: frozenset[str]) -> str:
     shape = layout(url)
     if shape.query_start < 0:
         return url
