@@ -137,3 +137,17 @@ def test_events_of_no_email_shown_are_listed_apart(layout_campaign: Path) -> Non
     assert nameless[1] == "3"
     tabs = [" ".join(t.text_content().split()) for t in page.root.find_class("tab-label")]
     assert len(tabs) == 2  # still the two emails of the link map
+
+
+def test_a_layout_links_tip_says_where_it_is_written(layout_campaign: Path) -> None:
+    _, text = report(layout_campaign, layout_events(layout_campaign))
+    welcome = _frames_by_email(text)["welcome.html"]
+    tips = {
+        link.get("data-ctamap-id"): " ".join(
+            link.find_class("ctamap-tip")[0].text_content().split()
+        )
+        for link in welcome.find_class("ctamap-link")
+    }
+    assert "from layouts/base.html" in tips["base.example-home"]
+    assert "from partials/footer.html" in tips["footer.our-blog"]
+    assert "from " not in tips["welcome.start-your-trial"]

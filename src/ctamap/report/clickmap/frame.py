@@ -282,12 +282,14 @@ def make_inert(soup: Any, load_images: bool) -> None:
         textarea["disabled"] = ""
 
 
-def _tip(soup: Any, link: LinkView) -> Any:
+def _tip(soup: Any, link: LinkView, written_in: str | None) -> Any:
     tip = soup.new_tag("span")
     tip["class"] = "ctamap-tip"
     tip["role"] = "tooltip"
     rows: list[tuple[str, str]] = [("ID", link.id or "not in the link map")]
     rows.append(("URL", link.url or "(none)"))
+    if written_in is not None:  # a layout's or partial's link, with this email's figures
+        rows.append(("from", written_in))
     figures = link.figures
     if figures is not None:
         rows.append(("clicks", f"{figures.total_clicks:,} ({figures.unique_clicks:,} unique)"))
@@ -310,11 +312,12 @@ def _tip(soup: Any, link: LinkView) -> Any:
     return tip
 
 
-def _decorate(soup: Any, links: Mapping[str, LinkView]) -> None:
+def _decorate(soup: Any, links: Mapping[str, tuple[LinkView, str | None]]) -> None:
     for element in soup.find_all(attrs={REF: True}):
-        link = links.get(str(element[REF]))
-        if link is None:
+        marked = links.get(str(element[REF]))
+        if marked is None:
             continue
+        link, written_in = marked
         heat: Heat = heat_of(link)
         classes = [*(element.get("class") or []), "ctamap-link", f"ctamap-{heat.name}"]
         element["class"] = classes
@@ -328,7 +331,7 @@ def _decorate(soup: Any, links: Mapping[str, LinkView]) -> None:
         badge["aria-hidden"] = "true"
         badge.string = badge_text(link)
         element.insert(0, badge)
-        element.append(_tip(soup, link))
+        element.append(_tip(soup, link, written_in))
 
 
 def _head(soup: Any) -> Any:
@@ -355,15 +358,18 @@ class Framed:
 
 def _copy(
     part: Part, values: Mapping[str, Any]
-) -> tuple[str, dict[str, LinkView], tuple[Part, ...]]:
-    """The part's copy (composed with its layouts and partials), its links by ref, and the
-    layouts and partials that found no place in it."""
+) -> tuple[str, dict[str, tuple[LinkView, str | None]], tuple[Part, ...]]:
+    """The part's copy (composed with its layouts and partials), its links by ref with the
+    layout or partial each is written in (None: the email's own), and the layouts and
+    partials that found no place in it."""
+    own = part.template if part.apart else None
     if part.is_text:
-        return text_copy(part, values), {f"0.{i}": link for i, link in enumerate(part.links)}, ()
+        marked = {f"0.{i}": (link, own) for i, link in enumerate(part.links)}
+        return text_copy(part, values), marked, ()
     members = [part, *(used for used in part.uses if used.source is not None)]
     if len(members) == 1:
-        copy = html_copy(part, values)
-        return copy, {f"0.{i}": link for i, link in enumerate(part.links)}, ()
+        marked = {f"0.{i}": (link, own) for i, link in enumerate(part.links)}
+        return html_copy(part, values), marked, ()
     copies = {
         member.template: html_copy(member, values, index, compose_tags=True)
         for index, member in enumerate(members)
@@ -371,7 +377,7 @@ def _copy(
     composer = compose.Composer(copies)
     copy = _plain_in_raw_text(composer.compose(part.template))
     links = {
-        f"{index}.{i}": link
+        f"{index}.{i}": (link, member.template if index else None)
         for index, member in enumerate(members)
         for i, link in enumerate(member.links)
     }
