@@ -117,9 +117,11 @@ LAYOUT_CLICKS: dict[tuple[str, str], list[int]] = {
     ("welcome", "footer.our-blog"): [10, 11],
     ("receipt", "receipt.view-your-order"): list(range(8)),
     ("receipt", "base.example-home"): [0, 1],
+    # An email with no link of its own (so not in the link map): only the layout's links.
+    ("password-reset", "base.example-home"): [0, 1, 2],
 }
 #: (email, delivered, opened): recipients 0..delivered-1 get it, 0..opened-1 open it.
-LAYOUT_SENDS = (("welcome", 40, 30), ("receipt", 20, 15))
+LAYOUT_SENDS = (("welcome", 40, 30), ("receipt", 20, 15), ("password-reset", 10, 8))
 
 
 def layout_events(link_map: Path) -> Path:

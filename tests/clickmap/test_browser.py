@@ -203,8 +203,8 @@ def test_two_emails_show_their_shared_layout_links_with_their_own_figures(
     requests = Requests()
     page = open_page(chromium, layout_campaign.parent / "clickmap.html", requests)
     labels = page.locator("label.tab-label")
-    assert labels.count() == 2  # the layout and the partial are not emails of their own
-    for n, email in enumerate(("receipt", "welcome")):
+    assert labels.count() == 3  # the layout and the partial are not emails of their own
+    for n, email in enumerate(("password-reset", "receipt", "welcome")):
         labels.nth(n).click()
         panel = page.locator("section.panel").nth(n)
         assert panel.is_visible()

@@ -36,20 +36,32 @@ def test_layouts_are_not_emails_of_their_own(layout_campaign: Path) -> None:
     _, text = report(layout_campaign, layout_events(layout_campaign))
     page = pageinfo.parse(text)
     tabs = [" ".join(t.text_content().split()) for t in page.root.find_class("tab-label")]
-    assert [t.rsplit(" ", 1)[0] for t in tabs] == ["emails/receipt.html", "emails/welcome.html"]
+    assert [t.rsplit(" ", 1)[0] for t in tabs] == [
+        "emails/password-reset.html",  # no link of its own: found as a user of the layout
+        "emails/receipt.html",
+        "emails/welcome.html",
+    ]
     clicks = {e: sum(len(w) for (k, _), w in LAYOUT_CLICKS.items() if k == e) for e, *_ in
               LAYOUT_SENDS}  # fmt: skip
-    assert [int(t.rsplit(" ", 1)[1]) for t in tabs] == [clicks["receipt"], clicks["welcome"]]
+    assert [int(t.rsplit(" ", 1)[1]) for t in tabs] == [
+        clicks["password-reset"],
+        clicks["receipt"],
+        clicks["welcome"],
+    ]
 
 
 def test_each_email_shows_its_layout_links_with_its_own_figures(layout_campaign: Path) -> None:
     _, text = report(layout_campaign, layout_events(layout_campaign))
     frames = _frames_by_email(text)
-    for email in ("welcome", "receipt"):
+    own_links = {
+        "welcome": ["welcome.start-your-trial"],
+        "receipt": ["receipt.view-your-order"],
+        "password-reset": [],
+    }
+    for email, own in own_links.items():
         marked = {link["id"]: link for link in pageinfo.links(frames[f"{email}.html"])}
-        own = f"{email}.start-your-trial" if email == "welcome" else f"{email}.view-your-order"
-        assert set(marked) == {own, "base.example-home", "footer.our-blog", "footer.unsubscribe"}
-        for link_id in (own, "base.example-home", "footer.our-blog"):
+        assert set(marked) == {*own, "base.example-home", "footer.our-blog", "footer.unsubscribe"}
+        for link_id in (*own, "base.example-home", "footer.our-blog"):
             assert marked[link_id]["badge"] == expected_badge(email, link_id), (email, link_id)
         assert marked["footer.unsubscribe"]["state"] == "untracked"
     # Nobody who got the receipt clicked the blog link: grey there, clicked in the welcome.
@@ -136,7 +148,8 @@ def test_events_of_no_email_shown_are_listed_apart(layout_campaign: Path) -> Non
     nameless = next(row for row in rows if row[0].startswith("no email named"))
     assert nameless[1] == "3"
     tabs = [" ".join(t.text_content().split()) for t in page.root.find_class("tab-label")]
-    assert len(tabs) == 2  # still the two emails of the link map
+    assert len(tabs) == 3  # still the emails of the templates
+    assert not [row for row in rows if row[0].startswith("password-reset")]  # it has its tab
 
 
 def test_a_layout_links_tip_says_where_it_is_written(layout_campaign: Path) -> None:
@@ -151,3 +164,20 @@ def test_a_layout_links_tip_says_where_it_is_written(layout_campaign: Path) -> N
     assert "from layouts/base.html" in tips["base.example-home"]
     assert "from partials/footer.html" in tips["footer.our-blog"]
     assert "from " not in tips["welcome.start-your-trial"]
+
+
+def test_an_email_without_links_that_no_event_names_shows_no_borrowed_figures(
+    layout_campaign: Path,
+) -> None:
+    events = layout_events(layout_campaign)
+    kept = [line for line in events.read_text().splitlines() if "password-reset" not in line]
+    events.write_text("\n".join(kept) + "\n")
+    _, text = report(layout_campaign, events)
+    page = pageinfo.parse(text)
+    panels = {p.find("h2").text_content(): p for p in page.root.find_class("panel")}
+    summary = panels["emails/password-reset.html"].find_class("email-summary")[0].text_content()
+    assert "No event names this email" in summary
+    frame = _frames_by_email(text)["password-reset.html"]
+    marked = {link["id"]: link for link in pageinfo.links(frame)}
+    # Not the layout's clicks from the other emails: this email's own, which are unknown.
+    assert marked["base.example-home"]["badge"] == "0"
