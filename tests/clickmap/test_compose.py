@@ -66,6 +66,18 @@ CASES: dict[str, tuple[dict[str, str], str, list[str], set[str]]] = {
         ["Home", "Hi", "Card", "Go"],
         {"Home", "Card", "Go"},
     ),
+    "mjml-include": (
+        {
+            "header.mjml": '<mj-section><mj-column><mj-text><a href="https://www.example.com/">'
+            "Home</a></mj-text></mj-column></mj-section>",
+            "email.mjml": '<mjml><mj-body><mj-include path="./header.mjml" /><mj-section>'
+            '<mj-column><mj-button href="https://www.example.com/go">Go</mj-button></mj-column>'
+            "</mj-section></mj-body></mjml>",
+        },
+        "email.mjml",
+        ["Home", "Go"],
+        {"Home", "Go"},
+    ),
     "include-cycle-stops": (
         {
             "a.html": '<a href="https://www.example.com/a">A</a>{% include "b.html" %}',
