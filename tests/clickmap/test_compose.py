@@ -157,3 +157,23 @@ def test_a_partial_that_finds_no_place_is_shown_apart_with_its_links(tmp_path: P
     assert "could not be placed in the composed email" in captions[1]
     assert [link["id"] for link in pageinfo.links(page.frames[1])] == ["footer.help"]
     assert len(page.root.find_class("tab-label")) == 1
+
+
+def test_a_block_inside_an_attribute_gets_plain_text(tmp_path: Path) -> None:
+    folder = tmp_path / "attribute"
+    folder.mkdir()
+    (folder / "base.html").write_text(
+        '<html><body class="{% block cls %}plain{% endblock %}">'
+        '<a href="https://www.example.com/">Home</a>{% block body %}{% endblock %}</body></html>',
+        encoding="utf-8",
+    )
+    (folder / "email.html").write_text(
+        '{% extends "base.html" %}{% block cls %}theme-{{ user.theme }} "x"{% endblock %}'
+        '{% block body %}<a href="https://www.example.com/go">Go</a>{% endblock %}',
+        encoding="utf-8",
+    )
+    link_map = instrument(folder)
+    _, text = report(link_map, write_events(link_map))
+    body = pageinfo.parse(text).frames[0].find(".//body")
+    assert body.get("class") == 'theme-user.theme "x"'
+    assert _text(pageinfo.parse(text).frames[0]).startswith("Home")

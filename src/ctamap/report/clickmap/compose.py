@@ -31,6 +31,8 @@ _SLOT = re.compile(r"\{\{-?\s*(?:content_for_layout|>\s*@partial-block)\s*-?\}\}
 _PARTIAL_OPEN = re.compile(r"\{\{~?\s*#>\s*\"?([^\s}\"]+)")
 _CLOSE = re.compile(r"\{\{~?\s*/\s*([^\s}~]+)\s*~?\}\}\Z")
 _MJ_INCLUDE = re.compile(r"<mj-include\b[^>]*>", re.I)
+#: Suffix of a token's op when its tag stands inside an HTML tag.
+IN_TAG = "@"
 #: How deep layouts and partials may nest.
 _DEPTH = 24
 
@@ -94,6 +96,9 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
     closing: str = ""
     """What the enclosing token's end tag shows when nothing is composed."""
+    in_tag: bool = False
+    """The tag stands inside an HTML tag (`<body class="{% block c %}…">`): what is composed
+    there must be plain text, not markup."""
 
 
 def _parse(copy: str) -> list[_Node]:
@@ -104,8 +109,10 @@ def _parse(copy: str) -> list[_Node]:
         stack[-1][1].append(_Node("text", shown=copy[at : found.start()]))
         at = found.end()
         op, arg, shown = found.group(1).split(_SEP, 2)
+        in_tag = op.endswith(IN_TAG)
+        op = op.removesuffix(IN_TAG)
         if op in ("B", "P"):
-            node = _Node(op, arg, shown)
+            node = _Node(op, arg, shown, in_tag=in_tag)
             stack[-1][1].append(node)
             stack.append((op, node.children))
         elif op in ("E", "/P") and stack[-1][0] == ("B" if op == "E" else "P"):
@@ -113,7 +120,8 @@ def _parse(copy: str) -> list[_Node]:
             parent = stack[-1][1][-1]
             parent.closing = shown
         else:
-            stack[-1][1].append(_Node("text" if op in ("E", "/P") else op, arg, shown))
+            kind = "text" if op in ("E", "/P") else op
+            stack[-1][1].append(_Node(kind, arg, shown, in_tag=in_tag))
     stack[-1][1].append(_Node("text", shown=copy[at:]))
     return root
 
@@ -131,6 +139,8 @@ class Composer:
     """Composes emails from the copies of their files, keyed as in `Part.targets`."""
 
     copies: Mapping[str, str]
+    plain: Callable[[str], str] = str
+    """Makes composed markup plain text, for what goes inside an HTML tag."""
     placed: set[str] = field(default_factory=set)
     """The keys of the files that ended up in an email."""
     _trees: dict[str, list[_Node]] = field(default_factory=dict)
@@ -196,29 +206,39 @@ class Composer:
     ) -> str:
         out: list[str] = []
         for node in nodes:
-            if node.op == "text":
-                out.append(node.shown)
-            elif node.op == "B":
-                # The most derived definition wins wherever the block stands; a layout's own
-                # (not collected: it extends nothing) is the last resort.
-                chain = chains.get(node.arg, [])
-                if node not in chain:
-                    chain = [*chain, node]
-                out.append(self._block(chain, chains, slot, depth))
-            elif node.op == "I":
-                placed = self._file(node.arg, {}, None, depth + 1)
-                out.append(node.shown if placed is None else placed)
-            elif node.op == "P":
-                content = self._nodes(node.children, chains, slot, parent_block, depth)
-                placed = self._file(node.arg, {}, content, depth + 1)
-                out.append(node.shown + content + node.closing if placed is None else placed)
-            elif node.op == "C":
-                out.append(node.shown if slot is None else slot)
-            elif node.op == "S":
-                out.append(node.shown if parent_block is None else parent_block())
-            else:  # an extends/layout tag that was not followed
-                out.append(node.shown)
+            shown = self._node(node, chains, slot, parent_block, depth)
+            out.append(self.plain(shown) if node.in_tag and node.op != "text" else shown)
         return "".join(out)
+
+    def _node(
+        self,
+        node: _Node,
+        chains: dict[str, list[_Node]],
+        slot: str | None,
+        parent_block: Callable[[], str] | None,
+        depth: int,
+    ) -> str:
+        if node.op == "text":
+            return node.shown
+        if node.op == "B":
+            # The most derived definition wins wherever the block stands; a layout's own
+            # (not collected: it extends nothing) is the last resort.
+            chain = chains.get(node.arg, [])
+            if node not in chain:
+                chain = [*chain, node]
+            return self._block(chain, chains, slot, depth)
+        if node.op == "I":
+            placed = self._file(node.arg, {}, None, depth + 1)
+            return node.shown if placed is None else placed
+        if node.op == "P":
+            content = self._nodes(node.children, chains, slot, parent_block, depth)
+            placed = self._file(node.arg, {}, content, depth + 1)
+            return node.shown + content + node.closing if placed is None else placed
+        if node.op == "C":
+            return node.shown if slot is None else slot
+        if node.op == "S":
+            return node.shown if parent_block is None else parent_block()
+        return node.shown  # an extends/layout tag that was not followed
 
     def _block(
         self, chain: list[_Node], chains: dict[str, list[_Node]], slot: str | None, depth: int

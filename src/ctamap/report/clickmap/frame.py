@@ -115,6 +115,13 @@ def _inside(regions: list[tuple[int, int]], offset: int) -> bool:
 _PLACEHOLDER = re.compile(r'<span class="ctamap-ph" title="[^"]*">([^<]*)</span>')
 
 
+def _attribute_text(markup: str) -> str:
+    """Composed markup made fit for an attribute value: placeholders as their labels, any
+    other tag dropped, quotes escaped (a block inside `<body class="…">`)."""
+    text = re.sub(r"<[^>]*>", "", _PLACEHOLDER.sub(r"\1", markup))
+    return text.replace('"', "&quot;").replace("'", "&#x27;")
+
+
 def _plain_in_raw_text(copy: str) -> str:
     """A block or partial composed into a layout's `<title>` (or other raw text) shows its
     placeholders as plain labels there: raw text holds no markup."""
@@ -160,15 +167,16 @@ def _tag_edits(
     edits: list[tuple[int, int, str]] = []
     for replacement in placeholders.replacements(text, source.spans, values):
         span = replacement.span
+        in_tag = is_html and _in_tag(masked, span.start)
         markup = _placeholder_markup(
             replacement,
-            is_html and _in_tag(masked, span.start),
+            in_tag,
             is_html and _inside(regions, span.start),
             text[span.start : span.end],
         )
         if span.start in shape:
             _, op, arg = shape[span.start]
-            markup = compose.token(op, arg, markup)
+            markup = compose.token(op + (compose.IN_TAG if in_tag else ""), arg, markup)
         edits.append((span.start, span.end, markup))
     spans = {span.start for span in source.spans}
     for start, (end, op, arg) in shape.items():
@@ -374,7 +382,7 @@ def _copy(
         member.template: html_copy(member, values, index, compose_tags=True)
         for index, member in enumerate(members)
     }
-    composer = compose.Composer(copies)
+    composer = compose.Composer(copies, plain=_attribute_text)
     copy = _plain_in_raw_text(composer.compose(part.template))
     links = {
         f"{index}.{i}": (link, member.template if index else None)
