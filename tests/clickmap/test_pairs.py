@@ -80,3 +80,7 @@ def test_a_paired_text_twin_is_part_of_its_email_figures(tmp_path: Path) -> None
     text_links = {link["id"]: link for link in pageinfo.links(page.frames[1])}
     assert text_links["welcome.txt.start-now"]["badge"] == "1 · 1 · 33.3%"
     assert page.root.find(".//section[@id='other-emails']") is None
+    # The html/text split counts the twin's click as the text part's.
+    split = page.root.find(".//section[@id='parts']")
+    rows = [[c.text_content() for c in r.iter("th", "td")] for r in split.iter("tr")][1:]
+    assert [row[:2] for row in rows] == [["html", "2"], ["text", "1"]]
