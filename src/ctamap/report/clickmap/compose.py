@@ -167,13 +167,12 @@ class Composer:
         self.placed.add(key)
         self._open.append(key)
         try:
-            return self._compose_file(key, nodes, chains, slot, depth)
+            return self._compose_file(nodes, chains, slot, depth)
         finally:
             self._open.pop()
 
     def _compose_file(
         self,
-        key: str,
         nodes: list[_Node],
         chains: dict[str, list[_Node]],
         slot: str | None,
@@ -218,27 +217,65 @@ class Composer:
         parent_block: Callable[[], str] | None,
         depth: int,
     ) -> str:
-        if node.op == "text":
-            return node.shown
-        if node.op == "B":
-            # The most derived definition wins wherever the block stands; a layout's own
-            # (not collected: it extends nothing) is the last resort.
-            chain = chains.get(node.arg, [])
-            if node not in chain:
-                chain = [*chain, node]
-            return self._block(chain, chains, slot, depth)
-        if node.op == "I":
-            placed = self._file(node.arg, {}, None, depth + 1)
-            return node.shown if placed is None else placed
-        if node.op == "P":
-            content = self._nodes(node.children, chains, slot, parent_block, depth)
-            placed = self._file(node.arg, {}, content, depth + 1)
-            return node.shown + content + node.closing if placed is None else placed
-        if node.op == "C":
-            return node.shown if slot is None else slot
-        if node.op == "S":
-            return node.shown if parent_block is None else parent_block()
-        return node.shown  # an extends/layout tag that was not followed
+        return _SHOW.get(node.op, _as_written)(self, node, chains, slot, parent_block, depth)
+
+    def _defined_block(
+        self,
+        node: _Node,
+        chains: dict[str, list[_Node]],
+        slot: str | None,
+        parent_block: Callable[[], str] | None,
+        depth: int,
+    ) -> str:
+        # The most derived definition wins wherever the block stands; a layout's own (not
+        # collected: it extends nothing) is the last resort.
+        chain = chains.get(node.arg, [])
+        if node not in chain:
+            chain = [*chain, node]
+        return self._block(chain, chains, slot, depth)
+
+    def _include(
+        self,
+        node: _Node,
+        chains: dict[str, list[_Node]],
+        slot: str | None,
+        parent_block: Callable[[], str] | None,
+        depth: int,
+    ) -> str:
+        placed = self._file(node.arg, {}, None, depth + 1)
+        return node.shown if placed is None else placed
+
+    def _partial_block(
+        self,
+        node: _Node,
+        chains: dict[str, list[_Node]],
+        slot: str | None,
+        parent_block: Callable[[], str] | None,
+        depth: int,
+    ) -> str:
+        content = self._nodes(node.children, chains, slot, parent_block, depth)
+        placed = self._file(node.arg, {}, content, depth + 1)
+        return node.shown + content + node.closing if placed is None else placed
+
+    def _slot(
+        self,
+        node: _Node,
+        chains: dict[str, list[_Node]],
+        slot: str | None,
+        parent_block: Callable[[], str] | None,
+        depth: int,
+    ) -> str:
+        return node.shown if slot is None else slot
+
+    def _super(
+        self,
+        node: _Node,
+        chains: dict[str, list[_Node]],
+        slot: str | None,
+        parent_block: Callable[[], str] | None,
+        depth: int,
+    ) -> str:
+        return node.shown if parent_block is None else parent_block()
 
     def _block(
         self, chain: list[_Node], chains: dict[str, list[_Node]], slot: str | None, depth: int
@@ -249,4 +286,25 @@ class Composer:
         return self._nodes(first.children, chains, slot, parent, depth)
 
 
-__all__ = ["Composer", "structure", "token"]
+def _as_written(
+    composer: Composer,
+    node: _Node,
+    chains: dict[str, list[_Node]],
+    slot: str | None,
+    parent_block: Callable[[], str] | None,
+    depth: int,
+) -> str:
+    """Text, and an extends/layout tag that was not followed: shown as its copy has it."""
+    return node.shown
+
+
+#: What each token becomes in the composed email (`text` and any other: as written).
+_SHOW: dict[str, Callable[..., str]] = {
+    "B": Composer._defined_block,
+    "I": Composer._include,
+    "P": Composer._partial_block,
+    "C": Composer._slot,
+    "S": Composer._super,
+}
+
+__all__ = ["IN_TAG", "Composer", "structure", "token"]
