@@ -111,10 +111,24 @@ def test_an_expression_host_is_untracked_until_declared() -> None:
     }
 
 
+def test_a_templated_subdomain_is_judged_on_its_written_domain() -> None:
+    html = (
+        '<a href="https://{{ tenant }}.example.com/login">Sign in</a>'
+        '<a href="https://{{ shop }}.partner.org/x">Partner</a>'
+        '<a href="https://{{ brand }}.com/x">Brand</a>'
+    )
+    ctas = _ctas({"first_party_domains": ["example.com"]}, html)
+    assert ctas == {
+        "Sign in": ("cta", True),
+        "Partner": ("third-party", False),
+        "Brand": ("dynamic", False),  # `{{ brand }}.com`: no domain is written
+    }
+
+
 @pytest.mark.parametrize(
     ("hosts", "message"),
     [
-        ({"base_url": "https://example.com/"}, "write the host alone: 'example.com'"),
+        ({"base_url": "https://Example.com/"}, "write the host alone: 'example.com'"),
         ({"base_url": "Example.com"}, "not a lowercase host name"),
         ({"base_url": 3}, "must be a host name"),
     ],

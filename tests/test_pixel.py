@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,8 @@ from ctamap.config import from_mapping, load
 from ctamap.errors import ConfigError
 from ctamap.workspace import instrument, open_workspace
 
+from .conftest import CORPUS, needs_corpus
+
 PIXEL = "https://t.example.com/o.gif?m={{ message_id }}&t={template}&c={campaign}"
 
 
@@ -18,6 +22,7 @@ PIXEL = "https://t.example.com/o.gif?m={{ message_id }}&t={template}&c={campaign
     ("url", "message"),
     [
         ("https://t.example.com/o.gif?e={email}", "unknown placeholder {email}"),
+        ("https://t.example.com/o.gif?t={tmplate}", "{tmplate}: did you mean {template}?"),
         ("https://t.example.com/o.gif?l={link_id}", "{link_id}"),
         ("https://t.example.com/o.gif?m={{ message_id }", "pixel.url"),
     ],
@@ -115,3 +120,35 @@ def test_a_body_opt_out_is_not_counted_as_a_pixel(tmp_path: Path) -> None:
         'url = "https://t.example.com/o.gif"',
     )
     assert audit_run([root], load(root / "ctamap.toml"), select=["P"]).findings == ()
+
+
+@needs_corpus
+def test_real_password_resets_get_no_pixel_and_the_rest_one(tmp_path: Path) -> None:
+    """Postmark's templates: every password-reset email is excluded, every other full document
+    gets exactly one pixel naming itself, and a second run changes nothing."""
+    source = CORPUS / "postmark-templates" / "templates-inlined" / "basic-full"
+    copy = tmp_path / "templates"
+    shutil.copytree(source, copy)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "ctamap.toml").write_text(
+        f'first_party_domains = ["example.com"]\n[pixel]\nurl = "{PIXEL}"\n'
+        'exclude = ["*/password-reset*/*"]\n'
+    )
+    config = load(tmp_path / "ctamap.toml")
+    assert instrument(open_workspace([copy], config)).errors == ()
+    resets = sorted(copy.rglob("password-reset*/*.html"))
+    others = [
+        p for p in copy.rglob("*.html") if p not in resets and b"<body" in p.read_bytes().lower()
+    ]
+    assert resets and others
+    for path in resets:
+        assert b"data-ctamap-pixel" not in path.read_bytes(), path
+    for path in others:
+        text = path.read_text(encoding="utf-8")
+        assert text.count("data-ctamap-pixel") == 1, path
+        # Without a campaign, {campaign} is the template's slug, as in its utm_campaign.
+        assert re.search(r'&amp;t=([a-z0-9-]+)&amp;c=\1"', text), path
+        assert "{template}" not in text and "{campaign}" not in text, path
+    assert audit_run([tmp_path], config, select=["P001", "P002"]).findings == ()
+    again = instrument(open_workspace([copy], config))
+    assert again.changed == () and not again.map_changed

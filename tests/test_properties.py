@@ -28,7 +28,8 @@ from ctamap.workspace import instrument, open_workspace
 
 from .conftest import CORPUS, needs_corpus
 
-PIXEL_URL = "https://t.example.com/o.gif?m={{ message_id }}&c=props"
+# Placeholders too: filled per template, they must not break byte preservation or idempotence.
+PIXEL_URL = "https://t.example.com/o.gif?m={{ message_id }}&t={template}&c={campaign}"
 CONFIG: dict[str, Any] = {
     "first_party_domains": [
         "example.com",
@@ -45,7 +46,7 @@ first_party_domains = ["example.com", "sendwithus.com", "mailgun.com", "postmark
   "yoursitename.com"]
 campaign = "props"
 [pixel]
-url = "https://t.example.com/o.gif?m={{ message_id }}&c=props"
+url = "https://t.example.com/o.gif?m={{ message_id }}&t={template}&c={campaign}"
 """
 MAP_NAME = "ctamap.linkmap.json"
 

@@ -73,6 +73,9 @@ class Cta:
     # `{{ base_url }}/pricing`, `{{ host }}` in `https://{{ host }}/x`), "" when none.
     host_expression: str = ""
     declared_host: bool = False  # `host` comes from `dynamic_hosts` for that expression
+    # The scheme or host is (partly) a template expression and the URL is not one expression
+    # as a whole: whose site it is cannot be told from the template (L010).
+    templated_host: bool = False
 
     @property
     def link(self) -> Link:
@@ -181,7 +184,7 @@ class Classifier:
         url = link.url
         text = _text(group, scan.source.is_text)
         # The host is looked up in the masked URL, so that `https://{{ host }}/x` has none.
-        host = host_of(html.unescape(masked_url))
+        host = host_of(html.unescape(masked_url)) or _literal_parent(html.unescape(masked_url))
         expression = "" if href is None else host_expression(href.value, masked_url)
         declared = self.dynamic_host(expression) if expression else ""
         if declared:
@@ -216,6 +219,7 @@ class Classifier:
             explicit_id=attrs.get("data-cta", "").strip(),
             host_expression=expression,
             declared_host=bool(declared),
+            templated_host=facts.templated_host and not facts.whole_expression,
         )
 
     def dynamic_host(self, expression: str) -> str:
@@ -298,6 +302,20 @@ _HOST_EXPRESSION = re.compile(rf"^\s*(?:[a-z][a-z0-9+.-]*://)?({FILLER}+)(?=[/?#
 _DELIMITERS = re.compile(r"^(?:\{\{\{?-?|\*\||%%=?|\[\[|<%|%)|(?:-?\}?\}\}|\|\*|=?%%|\]\]|%>|%)$")
 
 _BRAZE = re.compile(r"\{\{\s*\$\{\s*(.*?)\s*\}\s*\}\}")
+
+
+# `https://{{ tenant }}.example.com/…`: the expression is a subdomain of a written domain.
+_TEMPLATED_SUBDOMAIN = re.compile(
+    rf"(?i)^\s*https?://{FILLER}+\.((?:[a-z0-9-]+\.)+[a-z][a-z0-9-]*)\.?(?=[:/?#]|$)"
+)
+
+
+def _literal_parent(masked_url: str) -> str:
+    """The written domain under a templated subdomain (`example.com` of
+    `https://{{ tenant }}.example.com/x`), "" when the host is not of that shape. Whose site
+    it is, is decided on that domain like any other host."""
+    match = _TEMPLATED_SUBDOMAIN.match(masked_url)
+    return match.group(1).lower() if match else ""
 
 
 def host_expression(raw: str, masked: str) -> str:

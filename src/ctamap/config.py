@@ -377,9 +377,11 @@ def check_pixel_url(url: str, syntax: str = "auto") -> None:
                 "link): use {template} or {campaign}"
             )
         if name not in PIXEL_PLACEHOLDERS:
+            close = difflib.get_close_matches(name, PIXEL_PLACEHOLDERS, n=1)
+            hint = f"did you mean {{{close[0]}}}? " if close else ""
             raise ConfigError(
-                f"pixel.url = '{url}': unknown placeholder {{{name}}}: use {{template}} or "
-                "{campaign}, or a template expression filled at send time ({{ message_id }})"
+                f"pixel.url = '{url}': unknown placeholder {{{name}}}: {hint}use {{template}} "
+                "or {campaign}, or a template expression filled at send time ({{ message_id }})"
             )
 
 
@@ -455,7 +457,7 @@ def _check_dynamic_host(name: str, host: object) -> None:
         raise _Bad(f"dynamic_hosts.{name} must be a host name (a string), got {host!r}")
     if not _HOST.fullmatch(host):
         hint = (
-            f" (write the host alone: '{host.split('://', 1)[1].split('/', 1)[0]}')"
+            f" (write the host alone: '{host.split('://', 1)[1].split('/', 1)[0].lower()}')"
             if "://" in host
             else ""
         )

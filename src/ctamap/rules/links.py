@@ -392,10 +392,13 @@ def untracked_expression_host(ctx: Context) -> Iterator[Hit]:
     ## What it does
     Flags a CTA whose destination is a template expression standing for the scheme and host,
     followed by a path, query or fragment: `{{ base_url }}/pricing`,
-    `https://{{ host }}/start`, `*|SITE_URL|*/sale`. ctamap cannot tell whether that host is
-    yours, so it leaves the link untracked. A destination that is one expression as a whole
-    (`{{ action_url }}`) is the application's link and is not flagged; neither are text
-    versions (never tracked), opted-out links, or unsubscribe and preference links.
+    `https://{{ host }}/start`, `*|SITE_URL|*/sale`, or a host built from expressions
+    (`https://{{ brand }}.com/x`). ctamap cannot tell whether that host is yours, so it leaves
+    the link untracked. A templated subdomain of a written domain
+    (`https://{{ tenant }}.example.com/x`) is judged on `example.com` like any other host. A
+    destination that is one expression as a whole (`{{ action_url }}`) is the application's
+    link and is not flagged; neither are text versions (never tracked), opted-out links, or
+    unsubscribe and preference links.
 
     ## Why it matters
     Every click on such a CTA is missing from the report and from web analytics, and nothing
@@ -418,7 +421,15 @@ def untracked_expression_host(ctx: Context) -> Iterator[Hit]:
         return
     for cta in ctx.ctas("dynamic"):
         expression = cta.host_expression
-        if not expression or cta.declared_host or cta.opted_out:
+        if not cta.templated_host or cta.declared_host or cta.opted_out:
+            continue
+        if not expression:  # `https://{{ brand }}.com/x`: no one expression is the host
+            yield ctx.at(
+                cta.link,
+                f"{describe(cta)} is not tracked: its host is built from template "
+                "expressions; write your domain in the href (`https://{{ tenant }}.example.com` "
+                'is judged on example.com) or mark it data-ctamap="off"',
+            )
             continue
         name = expression_name(expression)
         key = name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else f'"{name}"'
