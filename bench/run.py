@@ -29,6 +29,8 @@ SIZES: dict[str, dict[str, str]] = {
         "CTAMAP_BENCH_COPIES": "1",
         "CTAMAP_BENCH_REPEAT": "2",
         "CTAMAP_BENCH_SIZES": "100 500",
+        "CTAMAP_BENCH_LINKS": "1000 10000",
+        "CTAMAP_BENCH_MAP_ENTRIES": "20000",
     },
     "full": {
         "CTAMAP_BENCH_ROWS": "1000000 5000000",
@@ -37,6 +39,8 @@ SIZES: dict[str, dict[str, str]] = {
         "CTAMAP_BENCH_COPIES": "8",
         "CTAMAP_BENCH_REPEAT": "5",
         "CTAMAP_BENCH_SIZES": "1000 10000",
+        "CTAMAP_BENCH_LINKS": "1000 10000 100000",
+        "CTAMAP_BENCH_MAP_ENTRIES": "100000",
     },
 }
 

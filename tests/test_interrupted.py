@@ -48,13 +48,18 @@ def _tree(root: Path) -> dict[str, str]:
     return originals
 
 
-def _start(root: Path) -> subprocess.Popen[str]:
+def _start(root: Path, *, ignoring: int | None = None) -> subprocess.Popen[str]:
+    def ignore() -> None:  # as `nohup` does for SIGHUP
+        if ignoring is not None:
+            signal.signal(ignoring, signal.SIG_IGN)
+
     return subprocess.Popen(
         [sys.executable, "-m", "ctamap", "instrument", "emails"],
         cwd=root,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ignore,
     )
 
 
@@ -173,6 +178,20 @@ def test_sigterm_and_ctrl_c_leave_no_temp_file(
     if map_file.exists():  # never half-written: it reads back
         assert map_file.read_text(encoding="utf-8").rstrip().endswith("}")
     assert _finished(tmp_path) == reference
+
+
+def test_a_signal_ignored_by_the_caller_stays_ignored(
+    tmp_path: Path, reference: dict[str, str]
+) -> None:
+    """`nohup ctamap instrument …` survives the terminal closing."""
+    _tree(tmp_path)
+    run = _start(tmp_path, ignoring=signal.SIGHUP)
+    _workers_started(run)
+    run.send_signal(signal.SIGHUP)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 0, stderr
+    written = {name: (tmp_path / name).read_text(encoding="utf-8") for name in reference}
+    assert written == reference
 
 
 def test_stale_temp_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:

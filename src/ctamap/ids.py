@@ -167,7 +167,10 @@ def assign_template(
     free = _Free(allocation.entries)
     ctas = template.ctas
     # 1. The ID already written into the href, or the `data-cta` one, when the map has it.
+    bases: list[str] = []
     for i, cta in enumerate(ctas):
+        # Here rather than in step 2: the URL was just parsed, its layout is still cached.
+        bases.append(base_url(cta.url, managed))
         written = dict(params_of(cta.url)).get(link_id_param, "") if link_id_param else ""
         if not is_link_id(written):  # an href is input too: only a real ID is ever reused
             written = ""
@@ -188,7 +191,6 @@ def assign_template(
             # A `data-cta` used twice got `-2`, `-3` … when new: those are its IDs too.
             ids[i] = free.first("numbered", explicit, lambda e: _numbered_base(e.id)) or None
     # 2. The same destination and text, then the same destination, then the same text.
-    bases = [base_url(cta.url, managed) for cta in ctas]
     for rule in SAME_ENTRY:
         for i, cta in enumerate(ctas):
             if ids[i] is None and not cta.explicit_id:

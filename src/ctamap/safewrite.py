@@ -157,7 +157,9 @@ def clean_up_on_signals() -> None:
     (main thread only; worker processes inherit the handlers on fork)."""
     if threading.current_thread() is threading.main_thread():
         for signum in STOP_SIGNALS:
-            signal.signal(signum, _on_signal)
+            # An ignored signal stays ignored: `nohup` ignores SIGHUP, a shell's `&` SIGINT.
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, _on_signal)
 
 
 def is_temp_file(name: str) -> bool:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html.entities import html5
+from typing import NamedTuple
 from urllib.parse import unquote_plus
 
 _SEPARATOR = re.compile(r"&amp;|&#0*38;|&#x0*26;|&", re.I)
@@ -21,9 +22,9 @@ _FRAGMENT = re.compile(r"&#(?:x([0-9a-f]+)|([0-9]+));?|#", re.I)
 _LEGACY_ENTITIES = tuple(sorted({name for name in html5 if not name.endswith(";")}, key=len))
 
 
-@dataclass(frozen=True)
-class Param:
-    """One `name=value` of a query, with its offsets in the raw value."""
+class Param(NamedTuple):
+    """One `name=value` of a query, with its offsets in the raw value (a tuple: every link's
+    parameters are parsed, and a tuple is made twice as fast as a frozen dataclass)."""
 
     name: str  # decoded
     value: str  # decoded (template tags verbatim)
