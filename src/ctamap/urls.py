@@ -68,12 +68,21 @@ def _fragment_start(raw: str) -> int:
 def layout(raw: str, masked: str | None = None, default_separator: str = "&amp;") -> QueryLayout:
     """Split a raw URL into query parameters; `masked` hides template tags (same length).
     The separator style is the URL's own, else `default_separator` (the document's)."""
-    masked = raw if masked is None else masked
+    shape = _layout(raw, raw if masked is None else masked)
+    if shape.separator:
+        return shape
+    return QueryLayout(shape.query_start, shape.query_end, shape.params, default_separator)
+
+
+# Planning a link parses its href as written more than once (to read it, then to edit it):
+# cached, like the decoded URLs below. The separator is "" here when the URL has none.
+@functools.lru_cache(maxsize=1024)
+def _layout(raw: str, masked: str) -> QueryLayout:
     hash_at = _fragment_start(masked)
     query_end = hash_at if hash_at >= 0 else len(raw)
     question = masked.find("?", 0, query_end)
     if question < 0:
-        return QueryLayout(-1, query_end, (), default_separator)
+        return QueryLayout(-1, query_end, (), "")
     params: list[Param] = []
     styles: list[str] = []
     cursor = question + 1
@@ -96,7 +105,7 @@ def layout(raw: str, masked: str | None = None, default_separator: str = "&amp;"
         if sep:
             styles.append(sep.group().lower())
             cursor = sep.end()
-    style = default_separator if not styles else "&amp;" if "&amp;" in styles else "&"
+    style = "" if not styles else "&amp;" if "&amp;" in styles else "&"
     return QueryLayout(question + 1, query_end, tuple(params), style)
 
 
