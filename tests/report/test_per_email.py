@@ -490,3 +490,44 @@ def test_by_campaign_keeps_a_message_in_the_providers_campaign(tmp_path: Path) -
     assert groups["spring-sale"].delivered == 2 and groups["spring-sale"].unique_clickers == 1
     assert groups["spring-sale"].ctr == _rate(1 / 2)
     assert groups["May news"].rows_read == 1
+
+
+def test_template_field_from_the_config_beside_the_link_map(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`[report] template_field` names the custom arg a sender uses; `report` finds the config
+    from the link map's folder (no --config)."""
+    link_map = _two_email_map(tmp_path)
+    (tmp_path / "ctamap.toml").write_text('[report]\ntemplate_field = "email_name"\n')
+    rows: list[dict[str, Any]] = []
+    for email, size in (("welcome", 4), ("receipt", 2)):
+        for n in range(size):
+            who = f"{email}{n}@x.org"
+            rows.append({"email": who, "event": "delivered", "timestamp": T0,
+                         "sg_event_id": f"d{who}", "email_name": f"{email}.html",
+                         "category": ["marketing"]})  # fmt: skip
+    rows.append({"email": "welcome0@x.org", "event": "click", "timestamp": T0 + 600,
+                 "sg_event_id": "c1", "email_name": "welcome.html", "useragent": BROWSER,
+                 "url": "https://www.example.com/welcome?cta_id=welcome.go"})  # fmt: skip
+    log = tmp_path / "events.json"
+    log.write_text(json.dumps(rows))
+    csv_log = tmp_path / "events.csv"
+    csv_log.write_text(
+        "email,event,time,url,email_name\n"
+        + "".join(
+            f"{r['email']},{r['event']},{r['timestamp']},{r.get('url', '')},{r['email_name']}\n"
+            for r in rows
+        )
+    )
+    monkeypatch.chdir("/")  # not the project: the config is found from the map's folder
+    for events in (log, csv_log):
+        result = CliRunner().invoke(
+            app, ["report", "--map", str(link_map), "--by", "template", "-f", "json",
+                  str(events)],
+        )  # fmt: skip
+        assert result.exit_code == EXIT_OK, result.output
+        groups = {g["key"]: g["summary"] for g in json.loads(result.stdout)["groups"]}
+        assert sorted(groups) == ["emails/receipt.html", "emails/welcome.html"], events
+        assert groups["emails/welcome.html"]["delivered"] == 4
+        assert groups["emails/welcome.html"]["ctr"] == 0.25
+        assert groups["emails/receipt.html"]["delivered"] == 2
