@@ -95,14 +95,20 @@ FROM classified
 GROUP BY GROUPING SETS ({sets})
 """
 
+# Per CTA (by its number, `url_links.link_no`) and recipient first, then per CTA.
 _CTAS = """
-SELECT {outer_dims}, link_id, sum(n) AS total_clicks, count(*) AS unique_clicks
+SELECT c.grp, c.email, c.g_grp, c.g_email, k.link_id, c.total_clicks, c.unique_clicks
 FROM (
-    SELECT {dims}, link_id, recipient, count(*) AS n
-    FROM classified WHERE reason IS NULL AND type = 'click'
-    GROUP BY GROUPING SETS ({sets})
-)
-GROUP BY {outer_dims}, link_id
+    SELECT {outer_dims}, link_no, sum(n) AS total_clicks, count(*) AS unique_clicks
+    FROM (
+        SELECT {dims}, link_no, recipient, count(*) AS n
+        FROM classified WHERE reason IS NULL AND type = 'click'
+        GROUP BY GROUPING SETS ({sets})
+    )
+    GROUP BY {outer_dims}, link_no
+) c
+JOIN (SELECT DISTINCT link_no, link_id FROM url_links WHERE link_no IS NOT NULL) k
+    ON c.link_no = k.link_no
 """
 
 _UNMATCHED = """
@@ -306,9 +312,9 @@ class _Figures:
         )
         cta_sets = ", ".join(
             [
-                *(["(grp, link_id, recipient)"] if by else []),
-                "(email, link_id, recipient)",
-                "(link_id, recipient)",
+                *(["(grp, link_no, recipient)"] if by else []),
+                "(email, link_no, recipient)",
+                "(link_no, recipient)",
             ]
         )
         outer = "grp, email, g_grp, g_email"

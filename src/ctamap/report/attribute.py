@@ -66,8 +66,8 @@ def load_links(con: duckdb.DuckDBPyConnection, entries: list[LinkMapEntry]) -> N
 
 
 def attribution_sql(link_id_param: str) -> str:
-    """CREATE the `url_links` table: url -> link_id, method and the URL's `utm_campaign`, for
-    every distinct clicked URL."""
+    """CREATE the `url_links` table: url -> link_id (and its number, `link_no`), method and
+    the URL's `utm_campaign`, for every distinct clicked URL."""
     if not _PARAM_NAME.match(link_id_param):
         raise ConfigError(f"--link-id-param {link_id_param!r}: use letters, digits, _ . -")
     # Gateways can be nested (Safe Links around urldefense): unwrap twice.
@@ -112,12 +112,17 @@ bare_keys AS (
         SELECT {_bare("tracked_url", link_id_param)} AS key, id, FALSE AS untracked FROM links
     ) WHERE key IS NOT NULL GROUP BY key
 )
-SELECT k.url, k.campaign,
-    coalesce(p.id, c.id, b.id) AS link_id,
-    CASE WHEN p.id IS NOT NULL THEN 'param' WHEN c.id IS NOT NULL THEN 'utm_content'
-         WHEN b.id IS NOT NULL THEN 'url' END AS method
-FROM keyed k
-LEFT JOIN links p ON p.id = k.by_param
-LEFT JOIN content_keys c ON c.key = k.by_content
-LEFT JOIN bare_keys b ON b.key = k.bare
+-- `link_no` numbers the link IDs clicked: counting per CTA and recipient groups on integers.
+SELECT *, CASE WHEN link_id IS NOT NULL THEN dense_rank() OVER (ORDER BY link_id) END
+    AS link_no
+FROM (
+    SELECT k.url, k.campaign,
+        coalesce(p.id, c.id, b.id) AS link_id,
+        CASE WHEN p.id IS NOT NULL THEN 'param' WHEN c.id IS NOT NULL THEN 'utm_content'
+             WHEN b.id IS NOT NULL THEN 'url' END AS method
+    FROM keyed k
+    LEFT JOIN links p ON p.id = k.by_param
+    LEFT JOIN content_keys c ON c.key = k.by_content
+    LEFT JOIN bare_keys b ON b.key = k.bare
+)
 """

@@ -99,7 +99,7 @@ base AS (
         CASE WHEN e.malformed THEN 'malformed'
              WHEN {out_of_window} THEN 'out_of_window'
              WHEN lc.rid IS NOT NULL THEN 'duplicate' END AS early_reason,
-        u.link_id, l.role,
+        u.link_id, u.link_no, l.role,
         -- Only unmatched URLs are listed later: do not carry every URL along.
         CASE WHEN e.type = 'click' AND u.link_id IS NULL THEN e.url END AS unmatched_url,
         CASE WHEN e.type = 'click' THEN coalesce(u.link_id, e.url) END AS target,
@@ -154,7 +154,7 @@ burst_clicks AS (
 signals AS ({signals}
 ),
 judged AS (
-    SELECT b.type, b.recipient, b.time, b.machine_open, b.link_id, b.grp, b.email,
+    SELECT b.type, b.recipient, b.time, b.machine_open, b.link_id, b.link_no, b.grp, b.email,
         b.unmatched_url,
         (b.type = 'click' AND b.role = 'unsubscribe') AS unsubscribe_click,
         CASE
@@ -165,7 +165,7 @@ judged AS (
         s.rid IS NOT NULL AS bot_signal
     FROM base b LEFT JOIN signals s ON b.rid = s.rid
 )
-SELECT type, recipient, link_id, unsubscribe_click, grp, email, machine_open,
+SELECT type, recipient, link_id, link_no, unsubscribe_click, grp, email, machine_open,
        final_reason AS reason,
        bot_signal AND final_reason IS NULL AS flagged,
        CASE WHEN final_reason = 'unmatched' THEN unmatched_url END AS url
