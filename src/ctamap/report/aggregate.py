@@ -26,6 +26,7 @@ from ctamap.report.model import (
     Summary,
     UnmatchedUrl,
 )
+from ctamap.report.providers.base import sql_string
 
 if TYPE_CHECKING:
     from ctamap.report.engines import Engine
@@ -95,20 +96,66 @@ FROM classified
 GROUP BY GROUPING SETS ({sets})
 """
 
-# Per CTA (by its number, `url_links.link_no`) and recipient first, then per CTA.
-_CTAS = """
-SELECT c.grp, c.email, c.g_grp, c.g_email, k.link_id, c.total_clicks, c.unique_clicks
+#: A CTA's number (`url_links.link_no`) -> its link ID.
+_LINK_IDS = "(SELECT DISTINCT link_no, link_id FROM url_links WHERE link_no IS NOT NULL)"
+
+# Per CTA and email (CTAs by their number, `url_links.link_no`). A CTA whose clicks all fall in
+# one email has the same figures overall; the others are counted overall by `_SPREAD_CTAS`.
+_CTAS = f"""
+SELECT c.grp, c.email, 1 AS g_grp, 0 AS g_email, k.link_id, c.total_clicks, c.unique_clicks
 FROM (
-    SELECT {outer_dims}, link_no, sum(n) AS total_clicks, count(*) AS unique_clicks
+    SELECT {{grp}} AS grp, email, link_no, sum(n) AS total_clicks, count(*) AS unique_clicks
     FROM (
-        SELECT {dims}, link_no, recipient, count(*) AS n
+        SELECT email, link_no, recipient, count(*) AS n
         FROM classified WHERE reason IS NULL AND type = 'click'
-        GROUP BY GROUPING SETS ({sets})
+        GROUP BY email, link_no, recipient
     )
-    GROUP BY {outer_dims}, link_no
+    GROUP BY email, link_no
 ) c
-JOIN (SELECT DISTINCT link_no, link_id FROM url_links WHERE link_no IS NOT NULL) k
-    ON c.link_no = k.link_no
+JOIN {_LINK_IDS} k ON c.link_no = k.link_no
+"""
+
+# Overall, CTAs whose clicks fall in several emails (a layout's; a provider's other name):
+# distinct recipients over all of them. `{spread}` picks those CTAs: the general condition,
+# or the list `_CTAS` already showed (then only their clicks are read again).
+_SPREAD_CTAS = f"""
+SELECT NULL AS grp, NULL AS email, 1 AS g_grp, 1 AS g_email, k.link_id,
+    c.total_clicks, c.unique_clicks
+FROM (
+    SELECT link_no, count(*) AS total_clicks, count(DISTINCT recipient) AS unique_clicks
+    FROM classified
+    WHERE reason IS NULL AND type = 'click' AND link_no IN ({{spread}})
+    GROUP BY link_no
+) c
+JOIN {_LINK_IDS} k ON c.link_no = k.link_no
+"""
+
+_SPREAD = """
+SELECT link_no FROM classified WHERE reason IS NULL AND type = 'click'
+GROUP BY link_no HAVING min(coalesce(email, -1)) <> max(coalesce(email, -1))"""
+
+
+def _spread_links(link_ids: list[str]) -> str:
+    if not link_ids:
+        return "SELECT link_no FROM url_links WHERE false"
+    listed = ", ".join(sql_string(link_id) for link_id in link_ids)
+    return f"SELECT link_no FROM url_links WHERE link_id IN ({listed})"
+
+
+# Per CTA and `--by` group.
+_GROUP_CTAS = f"""
+SELECT c.grp, NULL AS email, 0 AS g_grp, 1 AS g_email, k.link_id,
+    c.total_clicks, c.unique_clicks
+FROM (
+    SELECT grp, link_no, sum(n) AS total_clicks, count(*) AS unique_clicks
+    FROM (
+        SELECT grp, link_no, recipient, count(*) AS n
+        FROM classified WHERE reason IS NULL AND type = 'click'
+        GROUP BY grp, link_no, recipient
+    )
+    GROUP BY grp, link_no
+) c
+JOIN {_LINK_IDS} k ON c.link_no = k.link_no
 """
 
 _UNMATCHED = """
@@ -310,15 +357,23 @@ class _Figures:
         self.scopes = (
             {row["scope"]: _recipient_counts(row) for row in _fetch(con, _SCOPES)} if scoped else {}
         )
-        cta_sets = ", ".join(
-            [
-                *(["(grp, link_no, recipient)"] if by else []),
-                "(email, link_no, recipient)",
-                "(link_no, recipient)",
-            ]
-        )
-        outer = "grp, email, g_grp, g_email"
-        for row in _fetch(con, _CTAS.format(outer_dims=outer, dims=dims, sets=cta_sets)):
+        per_email = _fetch(con, _CTAS.format(grp="NULL"))
+        for row in per_email:
+            self.ctas[self._key(row)][str(row["link_id"])] = row
+        # Overall: a CTA's one email's figures, unless its clicks fall in several.
+        emails_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in per_email:
+            emails_of[str(row["link_id"])].append(row)
+        overall = self.ctas[("all", None)]
+        for link_id, rows in emails_of.items():
+            if len(rows) == 1:
+                overall[link_id] = rows[0]
+        spread = sorted(link_id for link_id, rows in emails_of.items() if len(rows) > 1)
+        # No rows at all (an engine that only records the SQL): the general condition.
+        condition = _spread_links(spread) if per_email else _SPREAD
+        for row in _fetch(con, _SPREAD_CTAS.format(spread=condition)):
+            overall[str(row["link_id"])] = row
+        for row in _fetch(con, _GROUP_CTAS) if by else []:
             self.ctas[self._key(row)][str(row["link_id"])] = row
 
     def _name(self, number: int | None) -> str | None:
