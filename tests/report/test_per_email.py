@@ -531,3 +531,32 @@ def test_template_field_from_the_config_beside_the_link_map(
         assert groups["emails/welcome.html"]["delivered"] == 4
         assert groups["emails/welcome.html"]["ctr"] == 0.25
         assert groups["emails/receipt.html"]["delivered"] == 2
+
+
+def test_one_reader_of_two_emails_clicking_the_layout_link_is_one_clicker(project: Path) -> None:
+    links = _tracked(project)
+    help_url = next(url for t, url in links.values() if t == "layouts/base.html")
+    log = _Log()
+    for email in ("welcome", "receipt"):
+        log.add("delivered", "both@x.org", email, 0)
+        log.add("click", "both@x.org", email, 10 if email == "welcome" else 30, url=help_url)
+    events = log.write(project / "events.jsonl")
+    layouts = composition(
+        load_link_maps((project / "ctamap.linkmap.json",)),
+        (project,),
+        load(project / "ctamap.toml"),
+    )
+    report = run_report(
+        ReportOptions(
+            maps=(project / "ctamap.linkmap.json",),
+            logs=(str(events),),
+            layouts=tuple(layouts.items()),
+        )
+    )
+    _assert_accounted(report, 4)
+    help_cta = next(c for c in report.ctas if c.template == "layouts/base.html")
+    # Two clicks, one person; one recipient delivered to (both emails): CTR 1/1.
+    assert (help_cta.total_clicks, help_cta.unique_clicks, help_cta.ctr) == (2, 1, 1.0)
+    for email in report.emails:
+        in_it = next(c for c in email.ctas if c.id == help_cta.id)
+        assert (in_it.total_clicks, in_it.unique_clicks, in_it.ctr) == (1, 1, 1.0)
