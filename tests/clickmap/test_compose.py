@@ -10,6 +10,7 @@ import pytest
 
 from tests.clickmap import pageinfo
 from tests.clickmap.conftest import instrument, report, write_events
+from tests.conftest import FIXTURES
 
 #: Case -> (files, the email, the text its frame must read in this order, its links' texts).
 CASES: dict[str, tuple[dict[str, str], str, list[str], set[str]]] = {
@@ -177,3 +178,24 @@ def test_a_block_inside_an_attribute_gets_plain_text(tmp_path: Path) -> None:
     body = pageinfo.parse(text).frames[0].find(".//body")
     assert body.get("class") == 'theme-user.theme "x"'
     assert _text(pageinfo.parse(text).frames[0]).startswith("Home")
+
+
+def test_a_hostile_partial_is_made_inert_in_the_composed_email(tmp_path: Path) -> None:
+    # Sanitising runs on the composed email: a partial (or layout) gets no way around it.
+    folder = tmp_path / "hostile-partial"
+    folder.mkdir()
+    hostile = (FIXTURES / "clickmap" / "hostile.html").read_text(encoding="utf-8")
+    (folder / "partial.html").write_text(hostile, encoding="utf-8")
+    (folder / "email.html").write_text(
+        '<html><body><a href="https://www.example.com/go">Go</a>{% include "partial.html" %}'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    link_map = instrument(folder)
+    _, text = report(link_map, write_events(link_map))
+    page = pageinfo.parse(text)
+    assert len(page.frames) == 1
+    assert pageinfo.fetching(page.frames[0]) == []
+    assert not list(page.frames[0].iter("script"))
+    marked = {link["id"] for link in pageinfo.links(page.frames[0])}
+    assert {"email.go", "partial.offer"} <= marked  # the partial's links are the email's
