@@ -117,6 +117,12 @@ def structure(page: Page, volatile: dict[str, str]) -> dict[str, object]:
         "cta_rows": [
             clean(r.text_content()) for t in root.find_class("ctas") for r in t.iter("tr")
         ],
+        "top_links": [
+            clean(r.text_content())
+            for s in root.iter("section")
+            if s.get("id") == "top-links"
+            for r in s.iter("tr")
+        ],
         "other_emails": [
             clean(r.text_content())
             for s in root.iter("section")

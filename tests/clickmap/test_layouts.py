@@ -181,3 +181,27 @@ def test_an_email_without_links_that_no_event_names_shows_no_borrowed_figures(
     marked = {link["id"]: link for link in pageinfo.links(frame)}
     # Not the layout's clicks from the other emails: this email's own, which are unknown.
     assert marked["base.example-home"]["badge"] == "0"
+
+
+def test_the_campaigns_top_links_are_listed_across_emails(layout_campaign: Path) -> None:
+    # A campaign review starts with the links that drew the most clicks over every email: the
+    # layout's logo link counts its clicks from all emails, over all their deliveries.
+    _, text = report(layout_campaign, layout_events(layout_campaign))
+    section = pageinfo.parse(text).root.find(".//section[@id='top-links']")
+    assert section is not None
+    rows = [
+        [" ".join(cell.text_content().split()) for cell in row.iter("td")]
+        for row in section.iter("tr")
+    ][1:]
+    totals: dict[str, list[int]] = {}
+    for (_, link_id), who in LAYOUT_CLICKS.items():
+        totals.setdefault(link_id, []).extend(who)
+    ranked = sorted(totals, key=lambda i: (-len(totals[i]), i))
+    assert [row[0] for row in rows] == ranked
+    home = rows[ranked.index("base.example-home")]
+    assert home[1].endswith(" emails")  # sent in every email on the layout
+    clickers = {(e, n) for (e, i), who in LAYOUT_CLICKS.items() if i == "base.example-home"
+                for n in who}  # fmt: skip
+    assert home[4:6] == [str(len(totals["base.example-home"])), str(len(clickers))]
+    own = rows[ranked.index("welcome.start-your-trial")]
+    assert own[1] == "emails/welcome.html"

@@ -320,6 +320,39 @@ def tabs(emails: Sequence[EmailView], frames: Sequence[Sequence[str]]) -> str:
     )
 
 
+#: How many of the campaign's links the top-links table lists.
+TOP_LINKS = 25
+
+
+def top_links(report: Report) -> str:
+    """The campaign's most clicked links over every email (a layout's link: its clicks in all
+    the emails that use it, over all their deliveries), as the report ranks them."""
+    clicked = [cta for cta in report.ctas if cta.total_clicks]
+    if not clicked:
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{e(cta.id)}</code></td>"
+        f"<td>{e(cta.emails[0] if len(cta.emails) == 1 else f'{len(cta.emails)} emails')}</td>"
+        f'<td>{e(cta.text)}</td><td class="url">{e(cta.url)}</td>'
+        f"<td>{count(cta.total_clicks)}</td><td>{count(cta.unique_clicks)}</td>"
+        f"<td>{pct(cta.click_share)}</td><td>{pct(cta.ctr)}</td><td>{pct(cta.ctor)}</td></tr>"
+        for cta in clicked[:TOP_LINKS]
+    )
+    more = len(clicked) - TOP_LINKS
+    caption = "Clicked links over every email, most clicked first" + (
+        f" ({more:,} more: `ctamap report -f csv` lists them all)" if more > 0 else ""
+    )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("link ID", "sent in", "text", "URL", "clicks", "unique", "share", "CTR", "CTOR")
+    )
+    table = (
+        f'<table class="figures ctas"><caption>{e(caption)}</caption><thead><tr>{head}</tr>'
+        f"</thead><tbody>{rows}</tbody></table>"
+    )
+    return _section("top-links", "Top links", table)
+
+
 def other_emails(report: Report, shown: Sequence[EmailView]) -> str:
     """Events that count in the summary but in no tab: emails the link map does not have (or
     whose template the page could not show as an email), and events that name no email."""
@@ -397,6 +430,7 @@ def render_page(data: PageData) -> str:
             _section("daily", "Clicks per day", daily_svg(data.breakdown.days)),
             _section("parts", "HTML / text", parts_split(data.breakdown.parts)),
             "</div>",
+            top_links(report),
             _section("emails", "Emails", legend() + tabs(data.emails, data.frames)),
             other_emails(report, data.emails),
             _section("unmatched", "Top unmatched URLs", unmatched_table(report.unmatched)),
