@@ -166,21 +166,27 @@ def test_a_layout_links_tip_says_where_it_is_written(layout_campaign: Path) -> N
     assert "from " not in tips["welcome.start-your-trial"]
 
 
-def test_an_email_without_links_that_no_event_names_shows_no_borrowed_figures(
-    layout_campaign: Path,
-) -> None:
+def test_an_email_with_no_event_shows_no_borrowed_figures(layout_campaign: Path) -> None:
+    # The receipt was not sent in this input: its layout's links must not show the clicks
+    # they got in the other emails. The email without links of its own is not shown at all:
+    # only its events say it exists.
     events = layout_events(layout_campaign)
-    kept = [line for line in events.read_text().splitlines() if "password-reset" not in line]
+    kept = [
+        line
+        for line in events.read_text().splitlines()
+        if '"receipt"' not in line and "password-reset" not in line
+    ]
     events.write_text("\n".join(kept) + "\n")
     _, text = report(layout_campaign, events)
     page = pageinfo.parse(text)
     panels = {p.find("h2").text_content(): p for p in page.root.find_class("panel")}
-    summary = panels["emails/password-reset.html"].find_class("email-summary")[0].text_content()
-    assert "No event names this email" in summary
-    frame = _frames_by_email(text)["password-reset.html"]
+    assert sorted(panels) == ["emails/receipt.html", "emails/welcome.html"]
+    summary = panels["emails/receipt.html"].find_class("email-summary")[0].text_content()
+    assert "No event of this email is in the input" in summary
+    frame = _frames_by_email(text)["receipt.html"]
     marked = {link["id"]: link for link in pageinfo.links(frame)}
-    # Not the layout's clicks from the other emails: this email's own, which are unknown.
     assert marked["base.example-home"]["badge"] == "0"
+    assert marked["receipt.view-your-order"]["badge"] == "0"
 
 
 def test_the_campaigns_top_links_are_listed_across_emails(layout_campaign: Path) -> None:
@@ -199,9 +205,11 @@ def test_the_campaigns_top_links_are_listed_across_emails(layout_campaign: Path)
     ranked = sorted(totals, key=lambda i: (-len(totals[i]), i))
     assert [row[0] for row in rows] == ranked
     home = rows[ranked.index("base.example-home")]
-    assert home[1].endswith(" emails")  # sent in every email on the layout
+    assert home[1] == "3 emails"  # every email on the layout, the one without links too
     clickers = {(e, n) for (e, i), who in LAYOUT_CLICKS.items() if i == "base.example-home"
                 for n in who}  # fmt: skip
     assert home[4:6] == [str(len(totals["base.example-home"])), str(len(clickers))]
+    delivered = sum(sent for _, sent, _ in LAYOUT_SENDS)  # over all three emails' deliveries
+    assert home[7] == f"{100 * len(clickers) / delivered:.1f}%"
     own = rows[ranked.index("welcome.start-your-trial")]
     assert own[1] == "emails/welcome.html"

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 from ctamap.linkmap import LinkMapEntry, template_prefix
 
 if TYPE_CHECKING:
+    from ctamap.classify import Template
     from ctamap.config import Config
+    from ctamap.graph import TemplateGraph
     from ctamap.walk import TemplateFile
 
 #: Composition of a link map's templates: layout or partial key -> keys of the emails using it.
@@ -102,9 +104,14 @@ def build_catalog(
             html_by_pair.setdefault(_pair_key(key), key)
     email_of: dict[str, str] = {}
     part_of: dict[str, str] = {}
+    # Emails with no link of their own use a layout: they are emails, with no entry.
+    for key in sorted({u for users in used.values() for u in users} - set(by_template)):
+        by_template[key] = []
+        email_of[key] = key
+        part_of[key] = "html"
     for key in sorted(by_template):
         part_of[key] = "text" if key in texts else "html"
-        if key in used:
+        if key in used or key in email_of:
             continue
         paired = (twins or {}).get(key) or html_by_pair.get(_pair_key(key))
         email_of[key] = (paired or key) if key in texts else key
@@ -125,9 +132,14 @@ def build_catalog(
 def composition(
     entries: Iterable[LinkMapEntry], bases: Sequence[Path], config: Config
 ) -> dict[str, tuple[str, ...]]:
-    """Layout or partial key -> keys of the link map's emails that use it, from the template
-    graph of the link map's templates found under `bases` (the first base holding a key wins).
-    Templates not found are left out: their links then count as their own email's."""
+    """Layout or partial key -> keys of the emails that use it, from the template graph of
+    the link map's templates found under `bases` (the first base holding a key wins).
+    Templates not found are left out: their links then count as their own email's.
+
+    An email with no link of its own (a password reset on the house layout) has no entry in
+    the link map, yet the layout's links are sent in it: such emails are looked for beside
+    the emails that use the same layout, and named by their path below the base (a key the
+    link map would give them)."""
     from ctamap.graph import TemplateGraph
     from ctamap.pipeline import load
 
@@ -136,14 +148,67 @@ def composition(
         return {}
     loaded = load(files, config)
     graph = TemplateGraph.of(loaded.templates, config)
+    layouts = [file for file, _ in loaded.templates if graph.is_layout(file)]
+    extra = _linkless(graph, layouts, key_of, bases, config)
+    if extra:
+        graph = TemplateGraph.of([*loaded.templates, *extra.values()], config)
+        key_of.update({file.path: key for key, (file, _) in extra.items()})
     found: dict[str, tuple[str, ...]] = {}
-    for file, _ in loaded.templates:
-        if not graph.is_layout(file):
-            continue
+    for file in layouts:
         users = tuple(sorted(key_of[u.path] for u in graph.emails_using(file) if u.path in key_of))
         if users:
             found[key_of[file.path]] = users
     return found
+
+
+def _linkless(
+    graph: TemplateGraph,
+    layouts: Sequence[TemplateFile],
+    key_of: Mapping[Path, str],
+    bases: Sequence[Path],
+    config: Config,
+) -> dict[str, tuple[TemplateFile, Template]]:
+    """Templates beside the emails that use `layouts` which the link map does not have and
+    which use one of those layouts (and are no layout themselves), by their key."""
+    from ctamap.classify import Classifier
+    from ctamap.errors import InputError
+    from ctamap.graph import TemplateGraph
+    from ctamap.pipeline import load_one
+    from ctamap.walk import collect_reporting
+
+    folders = sorted({user.path.parent for file in layouts for user in graph.emails_using(file)})
+    if not folders:
+        return {}
+    candidates, _ = collect_reporting(list(folders), config)
+    reader = Classifier(config)
+    read: dict[str, tuple[TemplateFile, Template]] = {}
+    for file in candidates:
+        key = _key_below(file.path, bases)
+        if file.path in key_of or file.is_text or key is None:
+            continue
+        try:
+            read[key] = (file, load_one(file, reader))
+        except InputError:
+            continue  # not an email we can read: it is reported when it is itself read
+    if not read:
+        return {}
+    known = [(f, t) for f in graph.emails() + tuple(layouts) if (t := graph.template(f))]
+    extended = TemplateGraph.of([*known, *read.values()], config)
+    wanted = {file.path for file in layouts}
+    return {
+        key: (file, template)
+        for key, (file, template) in read.items()
+        if not extended.is_layout(file) and any(u.path in wanted for u in extended.uses(file))
+    }
+
+
+def _key_below(path: Path, bases: Sequence[Path]) -> str | None:
+    for base in bases:
+        try:
+            return path.relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return None
 
 
 def _files(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ctamap import source as sources
@@ -103,9 +103,6 @@ class EmailView:
     summary: Summary | None
     note: str | None = None
     """Why the email's rates are unknown, when they are (the report's words)."""
-    report_name: str | None = None
-    """The report's name for an email the link map does not have (a template with no link of
-    its own, found beside the emails sharing its layout); None when it is `key`."""
 
     @property
     def clicks(self) -> int:
@@ -310,12 +307,18 @@ def email_views(
         html_of[key] = html_key if html_key is not None else twin_of(key, text_keys, keys)
     layouts = {key for key, file in files.items() if key not in text_keys and graph.is_layout(file)}
     in_use = {key for key in layouts if _used_by_email(key, files, graph)}
-    linkless = _emails_without_links(graph, files, in_use, entries, config, bases, graph_config)
-    for key, item in linkless.items():  # their references are followed too: one graph of all
+    # Emails with no link of their own, sent inside a layout: the report found them beside
+    # the emails sharing it (`catalog.composition`); their references are followed too.
+    linkless: dict[str, _Loaded] = {}
+    for email in report.emails:
+        path = resolve_template(email.email, bases) if email.in_link_map else None
+        if email.email in by_template_key or path is None:
+            continue
+        item = _read(email.email, path, [], entries, config, bases)
         if item.file is not None and item.template is not None:
-            loaded[key] = item
-            files[key] = item.file
-            key_of[item.file.path] = key
+            linkless[email.email] = loaded[email.email] = item
+            files[email.email] = item.file
+            key_of[item.file.path] = email.email
             scanned.append((item.file, item.template))
     if linkless:
         graph = TemplateGraph.of(scanned, graph_config)
@@ -341,17 +344,16 @@ def email_views(
         return replace(loaded[key].part, targets=targets[file.path]), tuple(used)
 
     per_email = _figures_lookup(report)
-    named = _by_report_name(report, linkless)
     overall = {cta.id: cta for cta in report.ctas}
     views: list[EmailView] = []
     for key in sorted([*keys, *linkless]):
         if html_of.get(key) is not None or key in in_use:
             continue  # shown inside its HTML email / inside the emails that use it
-        own = per_email.get(key) or named.get(key)
+        own = per_email.get(key)
         if own is not None:
             figures = {cta.id: cta for cta in own.ctas}
-        else:  # the whole report's figures, unless this email is surely not among them
-            figures = {} if key in linkless else overall
+        else:  # no event of this email, or (an old report) no per-email figures at all
+            figures = {} if report.emails else overall
         html, uses = composed(key)
         parts = [
             replace(
@@ -363,81 +365,10 @@ def email_views(
             text = loaded[text_key].part.with_figures(figures)
             parts.append(_drop_retired(text, figures))
         summary, note = (own.summary, own.note) if own is not None else (None, None)
-        if own is None and key in linkless:
-            note = (
-                "No event names this email (it has no link of its own, so the link map does "
-                "not know it): its provider name must be its path, file name or stem."
-            )
-        report_name = own.email if own is not None and own.email != key else None
-        views.append(EmailView(key, tuple(parts), summary, note, report_name))
+        if own is None and report.emails:
+            note = "No event of this email is in the input: its links show no figures."
+        views.append(EmailView(key, tuple(parts), summary, note))
     return views
-
-
-def _emails_without_links(
-    graph: TemplateGraph,
-    files: Mapping[str, TemplateFile],
-    layouts: set[str],
-    entries: list[LinkMapEntry],
-    config: Config,
-    bases: Sequence[Path],
-    graph_config: Config,
-) -> dict[str, _Loaded]:
-    """Emails that have no link of their own (a password reset on the house layout): the link
-    map has no entry for them, yet the layout's links are sent in them. Looked for beside the
-    emails that use the same layouts; each is read and kept if it uses one of them."""
-    from ctamap.graph import TemplateGraph
-    from ctamap.walk import collect_reporting
-
-    if not layouts:
-        return {}
-    folders = sorted(
-        {user.path.parent for key in layouts for user in graph.emails_using(files[key])}
-    )
-    known = {file.path for file in files.values()}
-    candidates, _ = collect_reporting(list(folders), graph_config)
-    read: dict[str, _Loaded] = {}
-    for file in candidates:
-        if file.path in known or file.is_text:
-            continue
-        key = _key_for(file.path, bases)
-        item = _read(key, file.path, [], entries, config, bases)
-        if item.template is not None:
-            read[key] = item
-    if not read:
-        return {}
-    pairs = [(item.file, item.template) for item in read.values()]
-    pairs += [(f, graph.template(f)) for f in files.values()]
-    scanned = [(f, t) for f, t in pairs if f is not None and t is not None]
-    extended = TemplateGraph.of(scanned, graph_config)
-    wanted = {files[key].path for key in layouts}
-    return {
-        key: item
-        for key, item in read.items()
-        if item.file is not None
-        and not extended.is_layout(item.file)
-        and any(used.path in wanted for used in extended.uses(item.file))
-    }
-
-
-def _names(text: str) -> set[str]:
-    """The names an email may go by: as written, lower case, and as a slug."""
-    from ctamap.ids import slugify
-
-    return {text.strip().lower(), slugify(text, 200)} - {""}
-
-
-def _by_report_name(report: Report, found: Mapping[str, _Loaded]) -> dict[str, EmailFigures]:
-    """Figures for emails found without links: the report's email (one the link map does not
-    have) whose name is the template's path, file name or stem, when exactly one is."""
-    unknown = [email for email in report.emails if not email.in_link_map]
-    matched: dict[str, EmailFigures] = {}
-    for key in found:
-        name = PurePosixPath(key).name
-        mine = _names(key) | _names(name) | _names(name.split(".")[0])
-        fits = [email for email in unknown if _names(email.email) & mine]
-        if len(fits) == 1:
-            matched[key] = fits[0]
-    return matched
 
 
 def _is_text(item: _Loaded, key: str, config: Config) -> bool:

@@ -260,12 +260,6 @@ def _email_summary(email: EmailView) -> str:
             or "The report has no figures of this email's own; its links show the whole report's."
         )
         return f'<p class="email-summary">{e(why)}</p>'
-    if email.report_name is not None:
-        note_name = (
-            f' <span class="note">(named <code>{e(email.report_name)}</code> in the events)</span>'
-        )
-    else:
-        note_name = ""
     note = f' <span class="note">— {e(email.note)}</span>' if email.note else ""
     return (
         '<p class="email-summary">'
@@ -273,7 +267,7 @@ def _email_summary(email: EmailView) -> str:
         f"clickers <b>{count(s.unique_clickers)}</b> · CTR <b>{pct(s.ctr)}</b> · "
         f"CTOR <b>{pct(s.ctor)}</b> · human CTOR <b>{pct(s.ctor_human)}</b> · "
         f"clicks <b>{count(s.clicks_counted)}</b> · "
-        f"unsubscribes <b>{count(s.unsubscribes)}</b>{note_name}{note}</p>"
+        f"unsubscribes <b>{count(s.unsubscribes)}</b>{note}</p>"
     )
 
 
@@ -356,7 +350,7 @@ def top_links(report: Report) -> str:
 def other_emails(report: Report, shown: Sequence[EmailView]) -> str:
     """Events that count in the summary but in no tab: emails the link map does not have (or
     whose template the page could not show as an email), and events that name no email."""
-    keys = {email.key for email in shown} | {email.report_name for email in shown}
+    keys = {email.key for email in shown}
     rows: list[tuple[str, Summary]] = [
         (email.email + ("" if email.in_link_map else " (not in the link map)"), email.summary)
         for email in report.emails
