@@ -146,7 +146,9 @@ def _candidates(
         return [(_inside_tree(given, "file"), given.name, _has_link(given))]
     if given.is_dir():
         base = _inside_tree(given, "folder")
-        tree = _tree_of(_unlinked_part(given))
+        # Links met while walking stay inside the repository the PATH is in, as written, else
+        # the one it resolves to (when the way to it is a link outside any repository).
+        tree = _repository_at(_unlinked_part(given)) or _tree_of(base)
         listed = _git_files(base)
         relatives = _walk(base) if listed is None else listed
         excluded = _below(skip, base)
@@ -221,23 +223,30 @@ def _has_link(given: Path) -> bool:
     return _unlinked_part(given) != Path(os.path.abspath(given))
 
 
-def _tree_of(where: Path) -> Path:
+def _repository_at(where: Path) -> Path | None:
     """The repository a link at `where` (no symlink in it) belongs to: the git checkout, else
-    the folder of the nearest config file, else `where` itself."""
+    the folder of the nearest config file; None when it is in neither."""
     start = where if where.is_dir() else where.parent
     for folder in (start, *start.parents):
         if (folder / ".git").exists():
             return folder.resolve()
     found = discover(start)
-    return found.parent.resolve() if found is not None else start.resolve()
+    return found.parent.resolve() if found is not None else None
+
+
+def _tree_of(where: Path) -> Path:
+    """The repository of `where`, else `where` itself."""
+    return _repository_at(where) or (where if where.is_dir() else where.parent).resolve()
 
 
 def _inside_tree(given: Path, kind: str) -> Path:
-    """`given` resolved, when no symlink on its way leads outside its repository."""
+    """`given` resolved, when no symlink on its way leads outside its repository. A link that
+    is in no repository (`~/work` linked to another disk) has nothing to protect: the PATH is
+    read as the folder it resolves to."""
     resolved = given.resolve()
     if _has_link(given):
-        tree = _tree_of(_unlinked_part(given))
-        if not resolved.is_relative_to(tree):
+        tree = _repository_at(_unlinked_part(given))
+        if tree is not None and not resolved.is_relative_to(tree):
             raise _outside(given, kind, tree)
     return resolved
 
