@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ctamap.classify import Classifier, Cta, Template
 from ctamap.config import Config
 from ctamap.errors import InputError
-from ctamap.graph import TemplateGraph, Twins
+from ctamap.graph import Reference, TemplateGraph, Twins
 from ctamap.linkmap import LinkMap
 from ctamap.rules.base import Edit, Hit
 from ctamap.scan import Link
@@ -106,6 +106,33 @@ class Project:
         """Layouts and partials: who extends or includes whom (read once per run)."""
         return TemplateGraph.of(self.templates, self.config, self.classifier)
 
+    def composition(
+        self, file: TemplateFile, template: Template
+    ) -> tuple[tuple[TemplateFile, Template], ...]:
+        """What a recipient of `file` gets: the template itself first, then every layout and
+        partial it uses (transitively, each once); a part that cannot be read is left out."""
+        graph = self.graph
+        parts = [(file, template)]
+        for used in graph.uses(file):
+            part = graph.template(used)
+            if part is not None:
+                parts.append((used, part))
+        return tuple(parts)
+
+    def uses_in_email(self, file: TemplateFile) -> bool:
+        """`file` is a layout or partial of at least one email of this run: document-level
+        rules judge it in each of those emails, not on its own."""
+        return bool(self.graph.emails_using(file))
+
+    def reference_to(self, email: TemplateFile, part: TemplateFile) -> Reference | None:
+        """The tag of `email` (`{% extends %}`, `{% include %}` …) through which `part` comes
+        into it, directly or through other layouts: where a composed finding points."""
+        graph = self.graph
+        for ref, target in graph.references(email):
+            if target == part or part in graph.uses(target):
+                return ref
+        return None
+
     @cached_property
     def mapped_ids(self) -> Mapping[str, str]:
         """Active link ID -> the template the link map gives it to (built once per run)."""
@@ -168,6 +195,15 @@ class Context:
     def plan(self) -> TemplatePlan | None:
         """What `ctamap instrument` would do to this template."""
         return self.project.plans.get(self.file)
+
+    def composition(self) -> tuple[tuple[TemplateFile, Template], ...]:
+        """This template and the layouts and partials it uses: the email a recipient gets."""
+        return self.project.composition(self.file, self.template)
+
+    def at_reference(self, part: TemplateFile, message: str) -> Hit:
+        """A hit on the tag that brings `part` into this template (line 1 when none is found)."""
+        ref = self.project.reference_to(self.file, part)
+        return self.at_offset(ref.start if ref else 0, message)
 
     def at(self, link: Link, message: str, fixes: tuple[Edit, ...] = ()) -> Hit:
         """A hit at the start of a link's element (or of the URL, in a text template)."""

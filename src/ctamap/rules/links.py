@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ctamap.classify import expression_name, registrable_domain
+from ctamap.classify import Template, expression_name, registrable_domain
+from ctamap.rules import suppress
 from ctamap.rules.base import Edit, Hit, Severity, rule
 from ctamap.rules.context import Context, describe
 from ctamap.source import FILLER
@@ -346,15 +347,37 @@ def url_shortener(ctx: Context) -> Iterator[Hit]:
 _UNSUBSCRIBE_TAG = re.compile(r"unsub|opt[-_ ]?out|asm_group", re.I)
 
 
+def has_unsubscribe(template: Template) -> bool:
+    """`template` itself offers an unsubscribe: a link with that role, or an ESP merge tag."""
+    if any(cta.role == "unsubscribe" for cta in template.ctas):
+        return True
+    text = template.scan.source.text
+    return any(_UNSUBSCRIBE_TAG.search(text[s.start : s.end]) for s in template.scan.source.spans)
+
+
+def _waived(template: Template, code: str) -> bool:
+    """The template silences `code` where its document-level finding would be (its `<body>`
+    line): a layout that says "no unsubscribe here" says it for the emails built on it."""
+    end = template.scan.body_open_end
+    line = template.scan.source.position(end)[0] if end is not None else 1
+    return any(s.covers(code, line) for s in suppress.parse(template.scan.source.text))
+
+
 @rule("L009", "missing-unsubscribe", Severity.WARNING)
 def missing_unsubscribe(ctx: Context) -> Iterator[Hit]:
-    """A full HTML document without an unsubscribe link.
+    """An email whose full HTML document has no unsubscribe link.
 
     ## What it does
-    Flags full HTML documents (with a `<body>`) that have no link recognised as unsubscribe:
-    an `href` or link text mentioning unsubscribe / opt-out, an ESP `<unsubscribe>` tag, or an
-    ESP merge tag such as `*|UNSUB|*`, `{{ unsubscribe_url }}` or `%%unsub_center_url%%`
-    anywhere in the document. Partials and child templates are not checked.
+    Judges what a recipient gets: the template together with the layouts and partials it uses
+    (`{% extends %}`, `{% include %}`, Liquid `{% layout %}`/`{% render %}`, Handlebars
+    `{{> partial}}`, MJML `<mj-include>`). When that composed email is a full HTML document
+    (one of its parts has a `<body>`) and no part has a link recognised as unsubscribe (an
+    `href` or link text mentioning unsubscribe / opt-out, an ESP `<unsubscribe>` tag, or an
+    ESP merge tag such as `*|UNSUB|*`, `{{ unsubscribe_url }}`, `<%asm_group_unsubscribe_raw_url%>`
+    or `%%unsub_center_url%%`), the email is flagged: at its `<body>`, or at the tag that brings
+    in the layout holding the `<body>`. A layout or partial used by the audited emails is not
+    flagged itself: an unsubscribe link in each email's block is enough. A file-wide
+    suppression of L009 in a layout covers the emails built on it.
 
     ## Why it matters
     Bulk senders must offer a visible unsubscribe link (CAN-SPAM, GDPR, and the Gmail/Yahoo
@@ -368,21 +391,42 @@ def missing_unsubscribe(ctx: Context) -> Iterator[Hit]:
     ```
 
     ## Fix
-    Add an unsubscribe link (or the ESP's unsubscribe tag):
+    Add an unsubscribe link (or the ESP's unsubscribe tag), in the email or in the layout's
+    footer:
     ```html
     <body><p>Our spring sale starts today.</p>
     <p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body>
     ```
     """
-    scan = ctx.template.scan
-    if ctx.template.is_text or not scan.is_document:
+    if ctx.template.is_text:
         return
-    if any(cta.role == "unsubscribe" for cta in ctx.template.ctas):
+    project = ctx.project
+    if project.uses_in_email(ctx.file):
+        if ctx.template.scan.is_document and _waived(ctx.template, "L009"):
+            # Report where the author silenced it, as before, so the suppression is "used".
+            yield ctx.at_offset(ctx.body_offset(), "HTML document has no unsubscribe link")
+        return  # judged in each email that uses it
+    parts = ctx.composition()
+    document = next((file for file, t in parts if t.scan.is_document), None)
+    if document is None or any(has_unsubscribe(t) for _, t in parts):
         return
-    text = scan.source.text
-    if any(_UNSUBSCRIBE_TAG.search(text[s.start : s.end]) for s in scan.source.spans):
+    if any(_waived(t, "L009") for file, t in parts if file != ctx.file):
         return
-    yield ctx.at_offset(ctx.body_offset(), "HTML document has no unsubscribe link")
+    if document == ctx.file:
+        others = [file.display for file, _ in parts[1:]]
+        yield ctx.at_offset(
+            ctx.body_offset(),
+            "HTML document has no unsubscribe link"
+            + (f" (nor do the partials it includes: {', '.join(others)})" if others else ""),
+        )
+        return
+    used = [file.display for file, _ in parts[1:]]
+    frame = f"its layout {used[0]}" if len(used) == 1 else f"its layouts ({', '.join(used)})"
+    yield ctx.at_reference(
+        document,
+        f"email has no unsubscribe link: neither it nor {frame} has one; add one to this "
+        f"email's blocks or to the footer of {document.display}",
+    )
 
 
 @rule("L010", "untracked-expression-host", Severity.WARNING)

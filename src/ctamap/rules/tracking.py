@@ -436,6 +436,7 @@ def layout_static_campaign(ctx: Context) -> Iterator[Hit]:
     shown = ", ".join(f.display for f in emails[:_NAMED_EMAILS])
     if len(emails) > _NAMED_EMAILS:
         shown += f" and {len(emails) - _NAMED_EMAILS} more"
+    count = "1 template that uses" if len(emails) == 1 else f"{len(emails)} templates that use"
     fix = f'[[utm.override]] paths = ["{_override_glob(ctx)}"] campaign = "{{{{ utm_campaign }}}}"'
     for cta in ctx.ctas():
         if not cta.tracked:
@@ -446,6 +447,6 @@ def layout_static_campaign(ctx: Context) -> Iterator[Hit]:
         yield ctx.at(
             cta.link,
             f"tracked link {describe(cta)} in layout `{ctx.file.display}` carries static "
-            f"campaign `{campaign}` for {len(emails)} templates that use it: {shown}; "
+            f"campaign `{campaign}` for {count} it: {shown}; "
             f"make it a send-time value: {fix}",
         )

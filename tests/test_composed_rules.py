@@ -1,0 +1,116 @@
+"""Document-level rules judge the composed email (the template plus the layouts and partials it
+uses), in a real git repository, through the CLI as a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.gitrepo import git
+
+BASE = (
+    '<html><body><a href="https://example.com/">Logo</a>'
+    "{% block content %}{% endblock %}<p>Example Inc.</p></body></html>\n"
+)
+WELCOME = (
+    '{% extends "layouts/base.html.j2" %}{% block content %}<p>Welcome!</p> '
+    '<a href="<%asm_group_unsubscribe_raw_url%>">Unsubscribe</a>{% endblock %}\n'
+)
+RECEIPT = '{% extends "layouts/base.html.j2" %}{% block content %}<p>Paid.</p>{% endblock %}\n'
+
+
+def _ctamap(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("ctamap")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "ctamap"]
+    return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True)
+
+
+def _repo(root: Path, files: dict[str, str]) -> Path:
+    git(root, "init", "-q")
+    (root / "ctamap.toml").write_text('first_party_domains = ["example.com"]\n', "utf-8")
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def _audit(repo: Path, *args: str, select: str = "L009") -> subprocess.CompletedProcess[str]:
+    return _ctamap(repo, "audit", *(args or (".",)), "--select", select)
+
+
+def test_layout_whose_every_email_has_an_unsubscribe_is_clean(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"layouts/base.html.j2": BASE, "emails/welcome.html.j2": WELCOME})
+    done = _audit(repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "L009" not in done.stdout
+
+
+def test_the_email_without_one_is_named_with_its_layout(tmp_path: Path) -> None:
+    repo = _repo(
+        tmp_path,
+        {
+            "layouts/base.html.j2": BASE,
+            "emails/welcome.html.j2": WELCOME,
+            "emails/receipt.html.j2": RECEIPT,
+        },
+    )
+    done = _audit(repo)
+    assert done.returncode == 1, done.stderr
+    lines = [line for line in done.stdout.splitlines() if "L009" in line]
+    # On the email a recipient gets, at its `{% extends %}`, naming the layout: not on the layout.
+    assert lines == [
+        "emails/receipt.html.j2:1:1: L009 email has no unsubscribe link: neither it nor its "
+        "layout layouts/base.html.j2 has one; add one to this email's blocks or to the footer "
+        "of layouts/base.html.j2"
+    ]
+
+
+def test_an_unsubscribe_in_the_layout_footer_covers_its_emails(tmp_path: Path) -> None:
+    footer = BASE.replace("<p>Example Inc.</p>", '<a href="{{ unsubscribe_url }}">Unsubscribe</a>')
+    repo = _repo(tmp_path, {"layouts/base.html.j2": footer, "emails/receipt.html.j2": RECEIPT})
+    assert _audit(repo).returncode == 0
+    # Pre-commit names only the changed email: its layout is read from disk.
+    assert _audit(repo, "emails/receipt.html.j2").returncode == 0
+
+
+def test_an_unsubscribe_in_an_included_partial_counts(tmp_path: Path) -> None:
+    email = '<html><body><p>News</p>{% include "partials/footer.html.j2" %}</body></html>\n'
+    repo = _repo(
+        tmp_path,
+        {
+            "emails/news.html.j2": email,
+            "partials/footer.html.j2": '<a href="*|UNSUB|*">Unsubscribe</a>\n',
+        },
+    )
+    assert _audit(repo).returncode == 0
+    assert _audit(repo, "emails/news.html.j2").returncode == 0
+
+
+def test_a_standalone_document_keeps_its_finding_at_the_body(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"emails/sale.html": "<html>\n  <body><p>Sale</p></body></html>\n"})
+    done = _audit(repo)
+    assert done.returncode == 1
+    assert "emails/sale.html:2:3: L009 HTML document has no unsubscribe link" in done.stdout
+
+
+def test_a_layout_that_waives_l009_waives_it_for_its_emails(tmp_path: Path) -> None:
+    waived = "{# ctamap: disable=L009 #}\n" + BASE  # a transactional layout
+    repo = _repo(tmp_path, {"layouts/base.html.j2": waived, "emails/receipt.html.j2": RECEIPT})
+    done = _audit(repo, select="L009,M001")
+    assert done.returncode == 0, done.stdout
+    assert "L009" not in done.stdout and "M001" not in done.stdout
+
+
+@pytest.mark.parametrize("count, code", [(1, 0), (2, 0)])
+def test_t007_names_one_template_in_the_singular(tmp_path: Path, count: int, code: int) -> None:
+    files = {"layouts/base.html.j2": BASE, "emails/welcome.html.j2": WELCOME}
+    if count == 2:
+        files["emails/receipt.html.j2"] = RECEIPT
+    repo = _repo(tmp_path, files)
+    done = _ctamap(repo, "audit", ".", "--select", "T007", "--exit-zero")
+    assert done.returncode == code
+    wanted = "for 1 template that uses it:" if count == 1 else "for 2 templates that use it:"
+    assert wanted in done.stdout, done.stdout
