@@ -4,6 +4,7 @@ exists because with `indent` json falls back to its pure-Python encoder)."""
 from __future__ import annotations
 
 import json
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,8 @@ _ids = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,8}(\.[a-z0-9][a-z0-9_-]{0,8}){1,2}",
 _entries = st.builds(
     LinkMapEntry,
     id=_ids,
-    template=st.text(min_size=1),
+    # Any characters in a name, inside the project (a map key is never absolute nor `..`).
+    template=st.text(min_size=1).map(lambda t: "emails/" + re.sub(r"[/\\\0]", "_", t) + ".html"),
     text=st.text(),  # quotes, backslashes, control characters, non-ASCII, surrogates
     kind=st.text(max_size=5),
     role=st.text(max_size=5),

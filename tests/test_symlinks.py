@@ -193,3 +193,35 @@ def test_file_outside_the_project_is_never_an_absolute_map_key(tmp_path: Path) -
     assert "x.html: is outside the project" in done.stderr
     assert (elsewhere / "x.html").read_text(encoding="utf-8") == GOOD
     assert not (here / "ctamap.linkmap.json").exists()
+
+
+@pytest.mark.parametrize("key", ["/etc/passwd", "../../etc/passwd", "emails/../../x.html"])
+def test_a_map_key_outside_the_project_is_refused(tmp_path: Path, key: str) -> None:
+    """A map-only pull request must not make `report --html` read (and publish) a file outside
+    the project, nor `instrument` record one: such a key is a map error naming the entry."""
+    (tmp_path / "ctamap.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "emails").mkdir()
+    (tmp_path / "emails" / "welcome.html").write_text(GOOD, encoding="utf-8")
+    entry = {
+        "id": "passwd.root",
+        "template": key,
+        "text": "root",
+        "kind": "text",
+        "role": "cta",
+        "url": "https://www.example.com/",
+        "tracked_url": None,
+        "tracked": False,
+        "status": "active",
+        "tags": ["a"],
+    }
+    data = {"schema": "ctamap.linkmap/2", "links": [entry]}
+    (tmp_path / "ctamap.linkmap.json").write_text(json.dumps(data), encoding="utf-8")
+    for command in (["instrument", "emails"], ["report", "--html", "out.html", "events.jsonl"]):
+        (tmp_path / "events.jsonl").write_text("", encoding="utf-8")
+        done = _ctamap(*command, cwd=tmp_path)
+        _clean(done)
+        assert done.returncode == EXIT_ERROR, done.stderr
+        assert "ctamap.linkmap.json: invalid link map" in done.stderr
+        assert 'entry #1 (id "passwd.root"): template' in done.stderr
+    assert (tmp_path / "emails" / "welcome.html").read_text(encoding="utf-8") == GOOD
+    assert not (tmp_path / "out.html").exists()

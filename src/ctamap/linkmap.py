@@ -187,13 +187,24 @@ def _tags(value: object) -> bool:
 
 
 def _template(value: object) -> bool:
-    return isinstance(value, str) and bool(value)
+    """A path inside the project, as ctamap writes it: a map-only change must never make a
+    command read or record a file elsewhere (`/etc/passwd`, `../../secrets.html`)."""
+    if not isinstance(value, str) or not value or "\0" in value:
+        return False
+    parts = value.replace("\\", "/").split("/")
+    return not (value.startswith(("/", "\\")) or _DRIVE.match(value) or ".." in parts)
+
+
+_DRIVE = re.compile(r"[A-Za-z]:")  # `C:x.html`, `C:\x.html`: absolute (or drive-relative)
 
 
 # field -> (check, what the rule says); the entry's id has its own grammar.
 _CHECKS: dict[str, tuple[Any, str]] = {
     "id": (is_link_id, ID_RULE),
-    "template": (_template, "must be a non-empty string (the template's path)"),
+    "template": (
+        _template,
+        "must be the template's path inside the project (relative, without `..`)",
+    ),
     "text": (_text, "must be a string"),
     "kind": (_text, "must be a string"),
     "role": (_text, "must be a string"),
