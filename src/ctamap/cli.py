@@ -765,7 +765,10 @@ def report(
     ] = 50,
     show_recipients: Annotated[
         bool,
-        typer.Option("--show-recipients", help="Allow --by on a column holding addresses."),
+        typer.Option(
+            "--show-recipients",
+            help="Allow --by on a column holding addresses (they become group titles).",
+        ),
     ] = False,
     memory: Annotated[
         str,
@@ -830,6 +833,7 @@ def report(
     from ctamap.config import load
     from ctamap.report import FORMATS, RENDERERS, BotMode, ReportOptions, run_report
     from ctamap.report.engines import DIALECTS, ENGINES
+    from ctamap.report.privacy import is_recipient_column
     from ctamap.report.render import CSV_TABLES
 
     if sql_dialect is not None and sql_dialect not in DIALECTS:
@@ -859,9 +863,27 @@ def report(
         raise typer.BadParameter(f"choose one of {', '.join(CSV_TABLES)}", param_hint="--csv-table")
     if bots not in {mode.value for mode in BotMode}:
         raise typer.BadParameter("choose exclude, flag or include", param_hint="--bots")
+    if delivered is not None and sent is not None:
+        raise typer.BadParameter("give --delivered or --sent, not both", param_hint="--sent")
+    if bounced is not None and sent is None:
+        raise typer.BadParameter(
+            "counts bounces of --sent: give --sent too", param_hint="--bounced"
+        )
+    if bounced is not None and sent is not None and bounced > sent:
+        raise typer.BadParameter(f"{bounced} is more than --sent {sent}", param_hint="--bounced")
+    if by is not None and not show_recipients and is_recipient_column(by):
+        raise typer.BadParameter(
+            f"{by!r} holds recipients' addresses; --show-recipients allows it", param_hint="--by"
+        )
     if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", memory, re.I):
         raise typer.BadParameter(
             f"{memory!r} is not a size like 1GB or 512MB", param_hint="--memory"
+        )
+    window = (_utc(since, "--since"), _utc(until, "--until"))
+    if window[0] is not None and window[1] is not None and window[0] >= window[1]:
+        raise typer.BadParameter(
+            f"{since} is not before --until {until}: no event could be counted",
+            param_hint="--since",
         )
     # The config that belongs to the link map: --config, else the one found from its folder.
     start = maps[0].resolve().parent if maps else None
@@ -876,8 +898,8 @@ def report(
         format=input_format,
         columns=tuple(_column(c) for c in column or ()),
         link_id_param=link_id_param or settings.link_id_param,
-        since=_utc(since, "--since"),
-        until=_utc(until, "--until"),
+        since=window[0],
+        until=window[1],
         dedupe_window=_seconds(dedupe_window, "--dedupe-window"),
         bots=BotMode(bots),
         bot_min_seconds=bot_min_seconds,

@@ -26,6 +26,7 @@ from ctamap.report.model import (
     Summary,
     UnmatchedUrl,
 )
+from ctamap.report.privacy import masked_url_sql
 from ctamap.report.providers.base import sql_string
 
 if TYPE_CHECKING:
@@ -158,9 +159,15 @@ FROM (
 JOIN {_LINK_IDS} k ON c.link_no = k.link_no
 """
 
+# Masked once per distinct URL, then regrouped: URLs that differ only in a masked value (a
+# token, an address) are one row.
 _UNMATCHED = """
-SELECT url, count(*) AS clicks FROM classified WHERE reason = 'unmatched'
-GROUP BY url ORDER BY clicks DESC, url LIMIT {limit:d}
+SELECT shown AS url, sum(clicks) AS clicks FROM (
+    SELECT {shown} AS shown, clicks FROM (
+        SELECT url, count(*) AS clicks FROM classified WHERE reason = 'unmatched' GROUP BY url
+    )
+)
+GROUP BY shown ORDER BY clicks DESC, shown LIMIT {limit:d}
 """
 
 _NO_DELIVERIES = "no deliveries known for this email"
@@ -495,7 +502,12 @@ def aggregate(
         groups.append(Group(group_key, group_summary, group_ctas))
     unmatched = tuple(
         UnmatchedUrl(str(row["url"]), int(row["clicks"]))
-        for row in _fetch(con, _UNMATCHED.format(limit=options.unmatched_limit))
+        for row in _fetch(
+            con,
+            _UNMATCHED.format(
+                shown=masked_url_sql("url", options.link_id_param), limit=options.unmatched_limit
+            ),
+        )
     )
     span = _fetch(
         con, "SELECT min(time) AS first, max(time) AS last FROM events WHERE NOT malformed"

@@ -82,18 +82,27 @@ def render_json(report: Report, out: TextIO, **_: str) -> None:
     out.write("\n")
 
 
+def _span_cells(report: Report) -> list[str | None]:
+    """The time range the events cover, as the last two cells of every CSV row."""
+    span = time_range(report)
+    return [span["first_event"], span["last_event"]]
+
+
+_SPAN_HEADER = ["first_event", "last_event"]
+
+
 def _csv_ctas(report: Report, writer: Any) -> None:
+    span = _span_cells(report)
     if report.by:
-        writer.writerow([report.by, *_CTA_FIELDS])
+        writer.writerow([report.by, *_CTA_FIELDS, *_SPAN_HEADER])
         for group in report.groups:
             for cta in group.ctas:
-                writer.writerow(
-                    [safe_cell(group.key), *(safe_cell(v) for v in _cta_dict(cta).values())]
-                )
+                values = (safe_cell(v) for v in _cta_dict(cta).values())
+                writer.writerow([safe_cell(group.key), *values, *span])
         return
-    writer.writerow(_CTA_FIELDS)
+    writer.writerow([*_CTA_FIELDS, *_SPAN_HEADER])
     for cta in report.ctas:
-        writer.writerow([safe_cell(v) for v in _cta_dict(cta).values()])
+        writer.writerow([*(safe_cell(v) for v in _cta_dict(cta).values()), *span])
 
 
 def _flat_summary(summary: Summary) -> dict[str, Any]:
@@ -108,28 +117,22 @@ def _flat_summary(summary: Summary) -> dict[str, Any]:
 
 def _csv_summary(report: Report, writer: Any) -> None:
     """One row for the whole report (`group` empty), then one per `--by` group."""
-    span = time_range(report)
+    span = _span_cells(report)
     rows = [("", _flat_summary(report.summary))]
     rows += [(group.key or "(unknown)", _flat_summary(group.summary)) for group in report.groups]
     names: list[str] = []
     for _, flat in rows:
         names.extend(name for name in flat if name not in names)
-    writer.writerow(["group", *names, "first_event", "last_event"])
+    writer.writerow(["group", *names, *_SPAN_HEADER])
     for key, flat in rows:
-        writer.writerow(
-            [
-                safe_cell(key),
-                *(safe_cell(flat.get(name, 0)) for name in names),
-                span["first_event"],
-                span["last_event"],
-            ]
-        )
+        writer.writerow([safe_cell(key), *(safe_cell(flat.get(name, 0)) for name in names), *span])
 
 
 def _csv_unmatched(report: Report, writer: Any) -> None:
-    writer.writerow(["url", "clicks"])
+    span = _span_cells(report)
+    writer.writerow(["url", "clicks", *_SPAN_HEADER])
     for item in report.unmatched:
-        writer.writerow([safe_cell(item.url), item.clicks])
+        writer.writerow([safe_cell(item.url), item.clicks, *span])
 
 
 #: `--csv-table` name -> writer of that table.
@@ -150,7 +153,14 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def _summary_table(summary: Summary, title: str) -> Any:
+def _span(report: Report) -> str:
+    span = time_range(report)
+    if span["first_event"] is None:
+        return "no events"
+    return f"{span['first_event']} to {span['last_event']}"
+
+
+def _summary_table(summary: Summary, title: str, span: str | None = None) -> Any:
     from rich.table import Table
 
     table = Table(title=title, show_header=False, title_justify="left")
@@ -174,31 +184,53 @@ def _summary_table(summary: Summary, title: str) -> Any:
     ]
     if summary.flagged_bot:
         rows.insert(4, ("clicks flagged as bot", f"{summary.flagged_bot:,}"))
+    if span is not None:
+        rows.insert(0, ("time range", span))
     for name, value in rows:
         table.add_row(name, value)
     return table
 
 
-def _cta_table(ctas: tuple[CtaTotals, ...], title: str) -> Any:
+_FIGURES = ("clicks", "unique", "share", "CTR", "CTOR")
+
+
+def _cta_table(ctas: tuple[CtaTotals, ...], title: str, width: int) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, title_justify="left")
-    # The link ID is what users grep for: never wrap it; the text may wrap instead.
-    table.add_column("CTA", no_wrap=True)
-    table.add_column("text", overflow="fold")
-    for name in ("clicks", "unique", "share", "CTR", "CTOR"):
-        table.add_column(name, justify="right", no_wrap=True)
-    for cta in ctas:
-        label = cta.id if cta.status == "active" else f"{cta.id} (retired)"
-        table.add_row(
-            label,
-            cta.text,
+    labels = [cta.id if cta.status == "active" else f"{cta.id} (retired)" for cta in ctas]
+    figures = [
+        (
             f"{cta.total_clicks:,}",
             f"{cta.unique_clicks:,}",
             _pct(cta.click_share),
             _pct(cta.ctr),
             _pct(cta.ctor),
         )
+        for cta in ctas
+    ]
+    widths = [
+        max([len(name), *(len(row[n]) for row in figures)]) for n, name in enumerate(_FIGURES)
+    ]
+    # A column costs its width + 3 (padding, left border), the table 1 more (right border).
+    room = width - sum(w + 3 for w in widths) - 1
+    longest_id = max([len("CTA"), *map(len, labels)])
+    longest_text = max([len("text"), *(len(cta.text) for cta in ctas)])
+    # The link ID is what users grep for: kept on one line whenever it fits. Figures never
+    # wrap. When ID and text do not fit side by side (80 columns), the text goes under the ID.
+    side_by_side = longest_id + longest_text + 3 <= room
+    table.add_column("CTA" if side_by_side else "CTA / text", overflow="fold")
+    if side_by_side:
+        table.add_column("text", overflow="fold")
+    for name, figure in zip(_FIGURES, widths, strict=True):
+        table.add_column(name, justify="right", no_wrap=True, min_width=figure)
+    for label, cta, row in zip(labels, ctas, figures, strict=True):
+        # Text, not markup: a CTA reading "[Sale]" is shown as written.
+        if side_by_side:
+            table.add_row(Text(label), Text(cta.text), *row)
+        else:
+            table.add_row(Text.assemble(label, "\n", (cta.text, "dim")), *row)
     # A rate shown as "—" is unknown, never zero: say why under the table.
     notes = dict.fromkeys(cta.note for cta in ctas if cta.note)
     if notes:
@@ -212,10 +244,16 @@ def _cta_table(ctas: tuple[CtaTotals, ...], title: str) -> Any:
 def render_table(report: Report, out: TextIO, **_: str) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console(file=out, soft_wrap=False)
-    console.print(_summary_table(report.summary, "Summary"))
-    console.print(_cta_table(report.ctas, "CTAs"))
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own handling exits 1 ("findings"); the CLI ends a closed pipe quietly.
+            raise BrokenPipeError
+
+    console = _Console(file=out, soft_wrap=False)
+    console.print(_summary_table(report.summary, "Summary", _span(report)))
+    console.print(_cta_table(report.ctas, "CTAs", console.width))
     for group in report.groups:
         summary = _summary_table(group.summary, f"{report.by}: {group.key or '(unknown)'}")
         if group.note:
@@ -224,13 +262,14 @@ def render_table(report: Report, out: TextIO, **_: str) -> None:
             summary.caption, summary.caption_justify = escape(f"rates —: {group.note}"), "left"
         console.print(summary)
         if group.ctas:
-            console.print(_cta_table(group.ctas, f"CTAs, {report.by} {group.key or '(unknown)'}"))
+            title = f"CTAs, {report.by} {group.key or '(unknown)'}"
+            console.print(_cta_table(group.ctas, title, console.width))
     if report.unmatched:
         table = Table(title="Unmatched clicks by URL", title_justify="left")
         table.add_column("URL", overflow="fold")
         table.add_column("clicks", justify="right")
         for item in report.unmatched:
-            table.add_row(item.url, f"{item.clicks:,}")
+            table.add_row(Text(item.url), f"{item.clicks:,}")
         console.print(table)
     for note in report.notes:
         console.print(f"note: {note}", markup=False)
