@@ -131,9 +131,11 @@ def test_wide_terminal_keeps_id_and_text_side_by_side(long_names: list[str]) -> 
         (["--dedupe-window", "abc"], "--dedupe-window"),
         (["--bot-burst-window", "soon"], "--bot-burst-window"),
         (["--bots", "maybe"], "--bots"),
-        (["--output", "xml"], "--output"),
+        (["--output-format", "xml"], "--output-format"),
+        (["--output", "xml"], "--output-format"),  # the older spelling
         (["--csv-table", "rows"], "--csv-table"),
-        (["--format", "hotmail"], "--format"),
+        (["--input-format", "hotmail"], "--input-format"),
+        (["--format", "hotmail"], "--input-format"),  # the older spelling
         (["--memory", "lots"], "--memory"),
         (["--column", "who"], "--column"),
         (["--delivered", "10", "--sent", "12"], "--sent"),

@@ -1,5 +1,5 @@
 """Each provider's docs page (docs/providers/NAME.md) stays in step with its reader: it names
-`--format NAME`, every field the reader reads and every key detection looks for, and the
+`--input-format NAME`, every field the reader reads and every key detection looks for, and the
 report page links it. Adding a field to a provider module without documenting it fails here."""
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _quoted(page: str) -> set[str]:
 @pytest.mark.parametrize("provider", PROVIDERS, ids=lambda p: p.name)
 def test_provider_page_names_every_field_read(provider: Provider) -> None:
     page = _page(provider.name)
-    assert f"`--format {provider.name}`" in page
+    assert f"`--input-format {provider.name}`" in page
     missing = sorted(_read_keys(provider) - _quoted(page))
     assert not missing, f"docs/providers/{provider.name}.md does not mention {missing}"
 
