@@ -114,3 +114,65 @@ def test_t007_names_one_template_in_the_singular(tmp_path: Path, count: int, cod
     assert done.returncode == code
     wanted = "for 1 template that uses it:" if count == 1 else "for 2 templates that use it:"
     assert wanted in done.stdout, done.stdout
+
+
+PIXEL = '<img src="https://t.example.com/o.gif" width="1" height="1" alt="" data-ctamap-pixel>'
+
+
+def test_p002_an_email_pixel_on_top_of_its_layout_pixel(tmp_path: Path) -> None:
+    layout = BASE.replace("<body>", "<body>" + PIXEL)
+    email = RECEIPT.replace("<p>Paid.</p>", PIXEL + "<p>Paid.</p>")
+    repo = _repo(tmp_path, {"layouts/base.html.j2": layout, "emails/receipt.html.j2": email})
+    done = _audit(repo, select="P002")
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[0].startswith(
+        "emails/receipt.html.j2:1:56: P002 second open pixel in the composed email: "
+        "layouts/base.html.j2 (which it uses) has one already"
+    ), done.stdout
+    # One pixel, in the layout: clean.
+    (repo / "emails/receipt.html.j2").write_text(RECEIPT, "utf-8")
+    assert _audit(repo, select="P002").returncode == 0
+
+
+def test_t006_counts_the_layout_links_with_the_email(tmp_path: Path) -> None:
+    links = "".join(f'<a href="https://example.com/{i}">Page {i}</a>' for i in range(3))
+    layout = BASE.replace("<p>Example Inc.</p>", links)
+    email = RECEIPT.replace("<p>Paid.</p>", links.replace("example.com/", "example.com/e"))
+    repo = _repo(tmp_path, {"layouts/base.html.j2": layout, "emails/receipt.html.j2": email})
+    (repo / "ctamap.toml").write_text(
+        'first_party_domains = ["example.com"]\n[audit]\nmax_ctas = 5\n', "utf-8"
+    )
+    done = _audit(repo, select="T006")
+    # A notice: reported, exit 0; on the email, at its extends, with each part's count.
+    assert done.returncode == 0
+    assert done.stdout.strip() == (
+        "emails/receipt.html.j2:1:1: T006 the composed email has 7 CTAs (3 in "
+        "emails/receipt.html.j2, 4 in layouts/base.html.j2), over max_ctas = 5"
+    ), done.stdout
+    (repo / "ctamap.toml").write_text(
+        'first_party_domains = ["example.com"]\n[audit]\nmax_ctas = 7\n', "utf-8"
+    )
+    assert "T006" not in _audit(repo, select="T006").stdout
+
+
+TEXT_BLOCK = "{% block content %}{% endblock %}\n"
+
+
+def test_v002_a_text_version_whose_url_is_in_its_text_layout(tmp_path: Path) -> None:
+    button = '<a class="button" href="https://example.com/start">Start</a>'
+    repo = _repo(
+        tmp_path,
+        {
+            "emails/welcome.html.j2": RECEIPT.replace("<p>Paid.</p>", button),
+            "layouts/base.html.j2": BASE,
+            "emails/welcome.txt.j2": '{% extends "layouts/base.txt.j2" %}\n',
+            "layouts/base.txt.j2": "Start: https://example.com/start\n" + TEXT_BLOCK,
+        },
+    )
+    done = _audit(repo, select="V002")
+    assert done.returncode == 0, done.stdout
+    assert _audit(repo, "emails/welcome.html.j2", select="V002").returncode == 0
+    (repo / "layouts/base.txt.j2").write_text(TEXT_BLOCK, "utf-8")
+    missing = _audit(repo, select="V002")
+    assert missing.returncode == 1
+    assert "emails/welcome.html.j2:1:" in missing.stdout and "V002" in missing.stdout

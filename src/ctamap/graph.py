@@ -377,6 +377,9 @@ class TemplateGraph:
         template = self._template(path)
         if template is None or template.is_text:
             return
+        yield from self._edges(path, template)
+
+    def _edges(self, path: Path, template: Template) -> Iterable[tuple[Reference, Path]]:
         folder = path.parent
         roots = template_roots(folder, self._root)
         for ref in references(template):
@@ -432,6 +435,22 @@ class TemplateGraph:
 
         visit(file.path)
         return tuple(self.file(path) for path in seen)
+
+    def text_parts(self, file: TemplateFile, template: Template) -> tuple[Template, ...]:
+        """The layouts and partials a text version uses (`{% extends "base.txt" %}`), read
+        when asked: text versions are kept out of the graph of HTML emails and their layouts."""
+        seen: dict[Path, Template] = {}
+        pending = [(file.path, template)]
+        while pending:
+            path, current = pending.pop()
+            for _, target in self._edges(path, current):
+                if target in seen or target == file.path:
+                    continue
+                found = self._template(target)
+                if found is not None:
+                    seen[target] = found
+                    pending.append((target, found))
+        return tuple(seen.values())
 
     def emails_using(self, file: TemplateFile) -> tuple[TemplateFile, ...]:
         """The emails (templates of the run that no other template uses) that use `file`,

@@ -96,6 +96,9 @@ def text_version_missing_cta(ctx: Context) -> Iterator[Hit]:
     Primary CTAs are the buttons (styled links, VML and `mj-button`) whose role is `cta` or
     `dynamic`; in a template without buttons, the first text link with one of those roles.
     Images (usually the logo) and footer links (unsubscribe, preferences) are not primary.
+    An email is judged with the layouts and partials it uses (a button in its layout counts;
+    the layout itself is not judged on its own), and the text version with its own layouts
+    and partials (`{% extends "layouts/base.txt.j2" %}`), as each reader gets them.
 
     ## Why it matters
     Readers whose client shows the text body (and some accessibility tools) get an email
@@ -111,18 +114,28 @@ def text_version_missing_cta(ctx: Context) -> Iterator[Hit]:
     Confirm your address ( {{ action_url }} )
     ```
     """
-    if ctx.template.is_text:
-        return
-    primaries = primary_ctas(ctx.template.ctas)
+    if ctx.template.is_text or ctx.project.uses_in_email(ctx.file):
+        return  # a layout's CTAs are judged in each email built on it
+    parts = ctx.composition()
+    owner = {id(cta): file for file, part in parts for cta in part.ctas}
+    primaries = primary_ctas(tuple(cta for _, part in parts for cta in part.ctas))
     if not primaries:
         return
     text_version = ctx.project.text_version(ctx.file)
     if text_version is None:
         return
-    offered = {comparable(cta.url, ctx) for cta in text_version.ctas}
+    # What the text reader gets: the text version with its own layouts and partials.
+    twin = ctx.project.twins.text_of(ctx.file)
+    text_parts = ctx.project.graph.text_parts(twin, text_version) if twin else ()
+    offered = {comparable(cta.url, ctx) for t in (text_version, *text_parts) for cta in t.ctas}
     for cta in primaries:
-        if comparable(cta.url, ctx) not in offered:
-            yield ctx.at(
-                cta.link,
-                f"primary CTA {describe(cta)} is missing from the text version {text_version.path}",
-            )
+        if comparable(cta.url, ctx) in offered:
+            continue
+        message = (
+            f"primary CTA {describe(cta)} is missing from the text version {text_version.path}"
+        )
+        part = owner[id(cta)]
+        if part == ctx.file:
+            yield ctx.at(cta.link, message)
+        else:  # the CTA comes from a layout: point at the tag that brings it in
+            yield ctx.at_reference(part, f"{message} (the CTA is in {part.display})")

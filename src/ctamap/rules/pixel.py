@@ -57,10 +57,14 @@ def missing_open_pixel(ctx: Context) -> Iterator[Hit]:
 
 @rule("P002", "duplicate-open-pixel", Severity.ERROR)
 def duplicate_open_pixel(ctx: Context) -> Iterator[Hit]:
-    """More than one open pixel in one template.
+    """More than one open pixel in one template, or in the email it composes.
 
     ## What it does
-    Flags every element marked `data-ctamap-pixel` after the first one.
+    Flags every element marked `data-ctamap-pixel` after the first one. An email is also judged
+    with the layouts and partials it uses (`{% extends %}`, `{% include %}`, …): when its own
+    pixel and a layout's both reach the recipient, the email's pixel is flagged (the fix
+    deletes it; the layout's serves every email); when two of its layouts or partials carry
+    one, the email is flagged at the tag that brings in the second.
 
     ## Why it matters
     Two pixels count every open twice in providers that count image loads, and add a second
@@ -88,6 +92,26 @@ def duplicate_open_pixel(ctx: Context) -> Iterator[Hit]:
             offset,
             f"second open pixel (the first is on line {scan.source.position(scan.pixels[0])[0]})",
             (Edit(offset, end, ""),),
+        )
+    if ctx.template.is_text or ctx.project.uses_in_email(ctx.file):
+        return  # a layout's pixels are judged in each email built on it
+    holders = [file for file, part in ctx.composition()[1:] if part.scan.pixels]
+    if not holders:
+        return
+    if scan.pixels:
+        offset = scan.pixels[0]
+        end = masked.find(">", offset) + 1 or len(masked)
+        yield ctx.at_offset(
+            offset,
+            f"second open pixel in the composed email: {holders[0].display} (which it uses) "
+            "has one already",
+            (Edit(offset, end, ""),),
+        )
+    elif len(holders) > 1:
+        yield ctx.at_reference(
+            holders[1],
+            f"the composed email has two open pixels: {holders[0].display} and "
+            f"{holders[1].display} each carry one; keep the one in the layout",
         )
 
 

@@ -334,7 +334,9 @@ def too_many_ctas(ctx: Context) -> Iterator[Hit]:
     ## What it does
     Counts the CTAs of an HTML template that compete for the reader's click (roles `cta`,
     `dynamic`, `third-party`; a VML button and its `<a>` twin count once) and reports the
-    first CTA over the limit.
+    first CTA over the limit. An email is also counted with the layouts and partials it uses,
+    as a recipient gets it: when no part is over the limit on its own but together they are,
+    the email is flagged at the tag that brings in its layout, with the count of each part.
 
     ## Why it matters
     Every extra link dilutes the clicks of the one that matters; long link lists also look like
@@ -358,6 +360,22 @@ def too_many_ctas(ctx: Context) -> Iterator[Hit]:
             cta.link,
             f"{describe(cta)} is CTA {limit + 1} of {len(counted)}, over max_ctas = {limit}",
         )
+        return
+    if ctx.project.uses_in_email(ctx.file):
+        return  # counted in each email built on it
+    parts = ctx.composition()
+    counts = [
+        (file, sum(1 for cta in part.ctas if cta.role in _CLICK_ROLES)) for file, part in parts
+    ]
+    total = sum(n for _, n in counts)
+    if total <= limit or any(n > limit for _, n in counts):
+        return  # within the limit, or a part over it on its own is flagged there
+    first = next(file for file, n in counts[1:] if n)
+    shown = ", ".join(f"{n} in {file.display}" for file, n in counts if n)
+    yield ctx.at_reference(
+        first,
+        f"the composed email has {total} CTAs ({shown}), over max_ctas = {limit}",
+    )
 
 
 # Where a value is a template expression, it is filled in at send time: not ours to judge.
