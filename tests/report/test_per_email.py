@@ -560,3 +560,25 @@ def test_one_reader_of_two_emails_clicking_the_layout_link_is_one_clicker(projec
     for email in report.emails:
         in_it = next(c for c in email.ctas if c.id == help_cta.id)
         assert (in_it.total_clicks, in_it.unique_clicks, in_it.ctr) == (1, 1, 1.0)
+
+
+def test_clicks_named_for_an_email_without_the_cta_stay_out_of_its_rates(tmp_path: Path) -> None:
+    link_map = _two_email_map(tmp_path)
+    log = _categorised_log(tmp_path, {"welcome": "welcome", "receipt": "receipt"})
+    rows = json.loads(log.read_text())
+    # A receipt reader clicks welcome's CTA (a forwarded link), in a message named receipt.
+    rows.append(
+        {"email": "receipt3@x.org", "event": "click", "timestamp": T0 + 900,
+         "sg_event_id": "fwd", "sg_message_id": "receipt3@x.org.m", "category": ["receipt"],
+         "url": "https://www.example.com/welcome?cta_id=welcome.go", "useragent": BROWSER}
+    )  # fmt: skip
+    log.write_text(json.dumps(rows))
+    report = run_report(ReportOptions(maps=(link_map,), logs=(str(log),)))
+    _assert_accounted(report, 13)
+    go = next(c for c in report.ctas if c.id == "welcome.go")
+    # 3 clickers, 2 of them in welcome (5 delivered): CTR 2/5, never 3/5 (or over 100 %).
+    assert (go.total_clicks, go.unique_clicks, go.ctr) == (3, 3, _rate(2 / 5))
+    assert go.note is not None and "1 clicker(s) in emails not known to hold this CTA" in go.note
+    receipt = next(e for e in report.emails if e.email == "emails/receipt.html")
+    stray = next(c for c in receipt.ctas if c.id == "welcome.go")
+    assert stray.unique_clicks == 1 and stray.ctr is None and stray.note

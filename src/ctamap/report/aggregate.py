@@ -9,7 +9,7 @@ that an unknown or zero denominator gives `None` (JSON null) and a note saying w
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -117,15 +117,22 @@ JOIN {_LINK_IDS} k ON c.link_no = k.link_no
 """
 
 # Overall, CTAs whose clicks fall in several emails (a layout's; a provider's other name):
-# distinct recipients over all of them. `{spread}` picks those CTAs: the general condition,
-# or the list `_CTAS` already showed (then only their clicks are read again).
+# distinct recipients over all of them, and over those of the emails the CTA is sent in (its
+# rates' numerator: a click the provider puts in an email without the CTA is not one of
+# them). `{spread}` picks those CTAs: the general condition, or the list `_CTAS` already
+# showed (then only their clicks are read again).
 _SPREAD_CTAS = f"""
 SELECT NULL AS grp, NULL AS email, 1 AS g_grp, 1 AS g_email, k.link_id,
-    c.total_clicks, c.unique_clicks
+    c.total_clicks, c.unique_clicks, c.unique_in_emails
 FROM (
-    SELECT link_no, count(*) AS total_clicks, count(DISTINCT recipient) AS unique_clicks
-    FROM classified
-    WHERE reason IS NULL AND type = 'click' AND link_no IN ({{spread}})
+    SELECT link_no, count(*) AS total_clicks, count(DISTINCT recipient) AS unique_clicks,
+        count(DISTINCT CASE WHEN sent_in THEN recipient END) AS unique_in_emails
+    FROM (
+        SELECT c.link_no, c.recipient, le.link_id IS NOT NULL AS sent_in
+        FROM classified c
+        LEFT JOIN link_emails le ON le.link_id = c.link_id AND le.email = c.email
+        WHERE c.reason IS NULL AND c.type = 'click' AND c.link_no IN ({{spread}})
+    )
     GROUP BY link_no
 ) c
 JOIN {_LINK_IDS} k ON c.link_no = k.link_no
@@ -172,6 +179,7 @@ GROUP BY shown ORDER BY clicks DESC, shown LIMIT {limit:d}
 
 _NO_DELIVERIES = "no deliveries known for this email"
 _NO_EMAIL = "deliveries do not say which email they belong to (see [report] template_field)"
+_NOT_SENT_IN_NOTE = "not in this email: the provider names this email for clicks on it"
 _NO_OPEN_EMAIL = "opens do not say which email they belong to (see [report] template_field)"
 
 
@@ -248,6 +256,9 @@ class _Base:
     note: str | None = None
 
 
+_NOT_SENT_IN = _Base(None, None, _NOT_SENT_IN_NOTE)
+
+
 class _Bases:
     """Each email's summary, and the deliveries and opens of any set of emails, with why they
     are unknown. An email's deliveries are unknown when none name it; its opens are unknown
@@ -303,8 +314,17 @@ def _cta(
 ) -> CtaTotals:
     total = int(row["total_clicks"]) if row else 0
     unique = int(row["unique_clicks"]) if row else 0
-    ctr = _rate(unique, base.delivered)
-    ctor = _rate(unique, base.unique_opens)
+    # Rates count the clickers in the emails the CTA is sent in (all of them, per email).
+    sent_in = int(row.get("unique_in_emails", unique)) if row else 0
+    ctr = _rate(sent_in, base.delivered)
+    ctor = _rate(sent_in, base.unique_opens)
+    note = base.note if ctr is None or ctor is None else None
+    if sent_in < unique and base.delivered is not None:
+        elsewhere = (
+            f"{unique - sent_in:,} clicker(s) in emails not known to hold this CTA are not in "
+            "its rates"
+        )
+        note = f"{note}; {elsewhere}" if note else elsewhere
     return CtaTotals(
         id=link.id,
         template=link.template,
@@ -317,7 +337,7 @@ def _cta(
         click_share=_rate(total, clicks),
         ctr=ctr,
         ctor=ctor,
-        note=base.note if ctr is None or ctor is None else None,
+        note=note,
         part=link.part,
         emails=emails,
     )
@@ -333,7 +353,13 @@ def _order(rows: Mapping[str, Mapping[str, Any]], listed: list[str]) -> list[str
 class _Figures:
     """The query results of one report, read into tallies per dimension."""
 
-    def __init__(self, con: Engine, options: ReportOptions, scoped: bool) -> None:
+    def __init__(
+        self,
+        con: Engine,
+        options: ReportOptions,
+        scoped: bool,
+        emails_with: Callable[[str], tuple[str, ...]],
+    ) -> None:
         self.options = options
         # `--by template` groups are the emails: no grouping of their own.
         by = bool(options.by) and options.by != "template"
@@ -374,7 +400,12 @@ class _Figures:
         overall = self.ctas[("all", None)]
         for link_id, rows in emails_of.items():
             if len(rows) == 1:
-                overall[link_id] = rows[0]
+                row = rows[0]
+                sent_in = self._name(row["email"]) in emails_with(link_id)
+                overall[link_id] = {
+                    **row,
+                    "unique_in_emails": row["unique_clicks"] if sent_in else 0,
+                }
         spread = sorted(link_id for link_id, rows in emails_of.items() if len(rows) > 1)
         # No rows at all (an engine that only records the SQL): the general condition.
         condition = _spread_links(spread) if per_email else _SPREAD
@@ -402,7 +433,10 @@ def aggregate(
 ) -> Report:
     """Read the figures out of `classified` into a `Report`."""
     scoped = any(len(catalog.emails_with(entry.template)) > 1 for entry in entries)
-    figures = _Figures(con, options, scoped)
+    templates = {entry.id: entry.template for entry in entries}
+    figures = _Figures(
+        con, options, scoped, lambda link_id: catalog.emails_with(templates.get(link_id, ""))
+    )
     tallies = figures.tallies
     links = {entry.id: entry for entry in entries}
     # Every trackable CTA is listed, clicked or not: a CTA nobody clicked is a finding too.
@@ -443,27 +477,39 @@ def aggregate(
         for i in _order(overall_rows, active)
     )
 
+    def stray(link: LinkMapEntry, email: str) -> bool:
+        """The CTA is known not to be in `email`: `email` is one of the link map's, its own
+        emails are sent (have deliveries) and `email` is not one of them. (A layout the
+        template graph did not show has none; an email only the provider knows may hold
+        anything.)"""
+        homes = catalog.emails_with(link.template)
+        return (
+            email in catalog.emails
+            and email not in homes
+            and all(h in email_summaries and email_summaries[h].delivered for h in homes)
+        )
+
     emails = []
     for key in email_keys:
         email_summary = email_summaries[key]
         base = bases.of((key,))
         rows = figures.ctas.get(("email", key), {})
-        contained = [
+        contained = {
             entry.id
             for entry in entries
             if entry.role == "cta"
             and entry.status == "active"
             and key in catalog.emails_with(entry.template)
-        ]
+        }
         ctas = tuple(
             _cta(
                 links[i],
                 rows.get(i),
                 email_summary.clicks_counted,
-                base,
+                _NOT_SENT_IN if stray(links[i], key) else base,
                 catalog.emails_with(links[i].template),
             )
-            for i in _order(rows, contained)
+            for i in _order(rows, sorted(contained))
         )
         emails.append(
             EmailFigures(

@@ -223,7 +223,8 @@ class CtaTotals:
     ctr: float | None
     ctor: float | None
     note: str | None = None
-    """Why `ctr`/`ctor` are unknown (None), when they are."""
+    """Why `ctr`/`ctor` are unknown (None), or who they leave out (clickers the provider put
+    in emails without this CTA)."""
     part: str = "html"
     """`text` for a link of a text twin, else `html`."""
     emails: tuple[str, ...] = ()

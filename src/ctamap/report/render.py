@@ -236,7 +236,7 @@ def _cta_table(ctas: tuple[CtaTotals, ...], title: str, width: int) -> Any:
     if notes:
         from rich.markup import escape
 
-        table.caption = "\n".join(escape(f"CTR/CTOR —: {note}") for note in notes)
+        table.caption = "\n".join(escape(f"CTR/CTOR: {note}") for note in notes)
         table.caption_justify = "left"
     return table
 
