@@ -117,3 +117,20 @@ def test_shell_completion_script_is_printed() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "_CTAMAP_COMPLETE" in done.stdout and "complete " in done.stdout
+
+
+def test_corpus_tests_say_how_to_run_them() -> None:
+    """A test that needs the external corpus skips with NO_CORPUS ("set CTAMAP_CORPUS=DIR to run
+    the corpus tests"), never with a path or a folder the user does not have."""
+    tests = Path(__file__).resolve().parent
+    own = re.compile(
+        r"""skip(?:if)?\((?:[^()]|\([^()]*\))*?["'][^"']*corpus[^"']*["']""", re.I | re.S
+    )
+    offenders = [
+        str(path.relative_to(tests))
+        for path in sorted(tests.rglob("*.py"))
+        if path.name != "conftest.py" and own.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == [], (
+        f"use conftest.NO_CORPUS (or needs_corpus) as the skip reason: {offenders}"
+    )

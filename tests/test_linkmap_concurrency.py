@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CORPUS
+from .conftest import CORPUS, NO_CORPUS
 from .gitrepo import git
 
 CTAMAP = str(Path(sys.executable).with_name("ctamap"))
@@ -27,7 +27,7 @@ def _entries_by_template(link_map: Path) -> dict[str, set[str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the corpus is not beside the checkout")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=NO_CORPUS)
 def test_two_runs_on_disjoint_folders_sharing_one_map_keep_both_sides(tmp_path: Path) -> None:
     folders = sorted(p for p in CORPUS.iterdir() if p.is_dir())[:2]
     assert len(folders) == 2

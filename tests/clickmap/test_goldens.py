@@ -27,7 +27,7 @@ from tests.clickmap.conftest import (
     report,
     write_events,
 )
-from tests.conftest import CORPUS, FIXTURES
+from tests.conftest import CORPUS, FIXTURES, NO_CORPUS
 
 GOLDEN = FIXTURES / "clickmap" / "golden"
 
@@ -87,7 +87,7 @@ def _layouts(tmp_path: Path) -> tuple[Path, Path]:
 def _corpus(tmp_path: Path) -> tuple[Path, Path]:
     source = CORPUS / "postmark-templates" / "templates-inlined" / "basic-full"
     if not source.is_dir():
-        pytest.skip("the shared corpus is not beside this checkout (set CTAMAP_CORPUS)")
+        pytest.skip(NO_CORPUS)
     folder = tmp_path / "corpus"
     shutil.copytree(source, folder)
     link_map = instrument(folder)

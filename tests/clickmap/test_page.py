@@ -177,12 +177,12 @@ def test_missing_template_is_said_and_its_figures_still_listed(demo: Path) -> No
 
 @pytest.mark.slow
 def test_fifty_templates_stay_under_a_few_megabytes(tmp_path: Path) -> None:
-    from tests.conftest import CORPUS
+    from tests.conftest import CORPUS, NO_CORPUS
 
     # The largest real templates: a heavy campaign, not a light one.
     found = sorted(CORPUS.rglob("*.html"), key=lambda p: (-p.stat().st_size, str(p)))[:50]
     if len(found) < 50:
-        pytest.skip("the shared corpus is not beside this checkout")
+        pytest.skip(NO_CORPUS)
     folder = tmp_path / "fifty"
     for n, path in enumerate(found):
         target = folder / f"t{n:02d}" / path.name
