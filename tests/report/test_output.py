@@ -49,6 +49,22 @@ def test_json_states_schema_and_time_range(sendgrid: list[str]) -> None:
     assert data["time_range"] == {"first_event": FIRST, "last_event": LAST}
 
 
+def test_unknown_rates_say_why_in_json_and_csv(sendgrid: list[str]) -> None:
+    # The sample delivers the welcome email only: the receipt's CTA has no known deliveries.
+    code, stdout, _ = _invoke(*sendgrid, "-f", "json")
+    assert code == EXIT_OK
+    ctas = {cta["id"]: cta for cta in json.loads(stdout)["ctas"]}
+    assert ctas["welcome.get-started"]["ctr"] == 1.0
+    assert ctas["welcome.get-started"]["note"] is None
+    receipt = ctas["receipt.view-order"]
+    assert receipt["ctr"] is None and receipt["ctor"] is None
+    assert receipt["note"] == "no deliveries known for this email"
+    code, stdout, _ = _invoke(*sendgrid, "-f", "csv")
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(stdout))}
+    assert rows["receipt.view-order"]["ctr"] == ""
+    assert rows["receipt.view-order"]["note"] == "no deliveries known for this email"
+
+
 @pytest.mark.parametrize("table", ["ctas", "summary", "unmatched"])
 def test_every_csv_table_states_the_time_range(
     link_map: Path, events_dir: Path, table: str

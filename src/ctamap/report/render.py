@@ -27,6 +27,9 @@ _CTA_FIELDS = (
     "click_share",
     "ctr",
     "ctor",
+    # Why `ctr`/`ctor` are null, when they are: JSON and CSV readers get the reason the
+    # table prints under its CTAs.
+    "note",
 )
 
 
