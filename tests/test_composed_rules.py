@@ -176,3 +176,17 @@ def test_v002_a_text_version_whose_url_is_in_its_text_layout(tmp_path: Path) -> 
     missing = _audit(repo, select="V002")
     assert missing.returncode == 1
     assert "emails/welcome.html.j2:1:" in missing.stdout and "V002" in missing.stdout
+
+
+def test_a_layout_named_alone_is_judged_by_its_emails_on_disk(tmp_path: Path) -> None:
+    # Pre-commit passes only the changed layout; its emails are on disk, unnamed.
+    files = {"layouts/base.html.j2": BASE, "emails/welcome.html.j2": WELCOME}
+    repo = _repo(tmp_path, files)
+    assert _audit(repo, "layouts/base.html.j2").returncode == 0
+    (repo / "emails/receipt.html.j2").write_text(RECEIPT, "utf-8")
+    done = _audit(repo, "layouts/base.html.j2")
+    assert done.returncode == 1
+    assert done.stdout.strip() == (
+        "layouts/base.html.j2:1:7: L009 HTML document has no unsubscribe link; 1 of the 2 "
+        "emails built on it have none either: emails/receipt.html.j2"
+    )

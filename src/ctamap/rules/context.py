@@ -124,6 +124,31 @@ class Project:
         rules judge it in each of those emails, not on its own."""
         return bool(self.graph.emails_using(file))
 
+    @cached_property
+    def _on_disk(self) -> TemplateGraph:
+        """The graph of every template under the config's folder, read once, only when asked:
+        pre-commit names only the changed layout, and the emails built on it are on disk."""
+        from ctamap.walk import collect_reporting
+
+        files, _ = collect_reporting([self.config.root], self.config)
+        known = self._by_file
+        return TemplateGraph.of(
+            [(f, t) for f in files if (t := known.get(f) or self._load(f)) is not None],
+            self.config,
+            self.classifier,
+        )
+
+    def emails_on_disk(self, file: TemplateFile) -> tuple[TemplateFile, ...]:
+        """The emails under the config's folder that use `file`, named in this run or not."""
+        graph = self._on_disk
+        return graph.emails_using(graph.file(file.path))
+
+    def composition_on_disk(self, email: TemplateFile) -> tuple[Template, ...]:
+        """An email found by `emails_on_disk` with the layouts and partials it uses."""
+        graph = self._on_disk
+        parts = (graph.template(email), *(graph.template(f) for f in graph.uses(email)))
+        return tuple(part for part in parts if part is not None)
+
     def reference_to(self, email: TemplateFile, part: TemplateFile) -> Reference | None:
         """The tag of `email` (`{% extends %}`, `{% include %}` …) through which `part` comes
         into it, directly or through other layouts: where a composed finding points."""

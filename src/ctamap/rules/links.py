@@ -344,6 +344,11 @@ def url_shortener(ctx: Context) -> Iterator[Hit]:
             yield ctx.at(cta.link, f"{describe(cta)} goes through the URL shortener {cta.host}")
 
 
+# Where a layout takes its email's content: `{% block %}`, Shopify's `content_for_layout`,
+# Jekyll's `{{ content }}`, Handlebars layouts' `{{{body}}}`: a document that may be a layout.
+_LAYOUT_SLOT = re.compile(
+    r"\{%-?\s*block\b|content_for_layout|\{\{-?\s*content\s*-?\}\}|\{\{\{\s*body\s*\}\}\}"
+)
 _UNSUBSCRIBE_TAG = re.compile(r"unsub|opt[-_ ]?out|asm_group", re.I)
 
 
@@ -376,7 +381,9 @@ def missing_unsubscribe(ctx: Context) -> Iterator[Hit]:
     ESP merge tag such as `*|UNSUB|*`, `{{ unsubscribe_url }}`, `<%asm_group_unsubscribe_raw_url%>`
     or `%%unsub_center_url%%`), the email is flagged: at its `<body>`, or at the tag that brings
     in the layout holding the `<body>`. A layout or partial used by the audited emails is not
-    flagged itself: an unsubscribe link in each email's block is enough. A file-wide
+    flagged itself: an unsubscribe link in each email's block is enough; when the layout is
+    audited alone (pre-commit passes the changed file), the emails built on it are read from
+    the config's folder and the layout is flagged only when some of them lack one. A file-wide
     suppression of L009 in a layout covers the emails built on it.
 
     ## Why it matters
@@ -412,6 +419,26 @@ def missing_unsubscribe(ctx: Context) -> Iterator[Hit]:
         return
     if any(_waived(t, "L009") for file, t in parts if file != ctx.file):
         return
+    if document == ctx.file and len(parts) == 1 and _LAYOUT_SLOT.search(ctx.text):
+        # A layout named alone (pre-commit passes the changed file): judge its emails on disk.
+        emails = ctx.project.emails_on_disk(ctx.file)
+        lacking = [
+            email.display
+            for email in emails
+            if not any(has_unsubscribe(t) for t in ctx.project.composition_on_disk(email))
+        ]
+        if emails and not lacking:
+            return
+        if lacking:
+            shown = ", ".join(lacking[:5]) + (
+                f" and {len(lacking) - 5} more" if len(lacking) > 5 else ""
+            )
+            yield ctx.at_offset(
+                ctx.body_offset(),
+                f"HTML document has no unsubscribe link; {len(lacking)} of the {len(emails)} "
+                f"emails built on it have none either: {shown}",
+            )
+            return
     if document == ctx.file:
         others = [file.display for file, _ in parts[1:]]
         yield ctx.at_offset(
