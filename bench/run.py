@@ -41,6 +41,8 @@ SIZES: dict[str, dict[str, str]] = {
         "CTAMAP_BENCH_SIZES": "1000 10000",
         "CTAMAP_BENCH_LINKS": "1000 10000 100000",
         "CTAMAP_BENCH_MAP_ENTRIES": "100000",
+        # bench_spark (full mode only): Spark local against DuckDB.
+        "CTAMAP_BENCH_SPARK_ROWS": "5000000 20000000",
     },
 }
 

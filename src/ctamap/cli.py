@@ -325,6 +325,34 @@ def linkmap_merge(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+@linkmap_app.command("export")
+@handles_errors
+def linkmap_export(
+    map_path: MapOpt = None,
+    config: ConfigOpt = None,
+    fmt: Annotated[str, typer.Option(*OUTPUT_FORMAT, help="csv (default) or parquet.")] = "csv",
+    output_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-file", "-o", help="The file to write (default: ctamap_links.csv/.parquet)."
+        ),
+    ] = None,
+) -> None:
+    """Write the link map as the table `report --sql` joins (--map-table), to load into a
+    warehouse: the report's link columns, one row per link ID."""
+    from ctamap.config import load
+    from ctamap.report.linkexport import write_link_table
+
+    if fmt not in ("csv", "parquet"):
+        raise typer.BadParameter("choose csv or parquet", param_hint="--output-format")
+    output_file = output_file or Path(f"ctamap_links.{fmt}")
+    if map_path is None:
+        settings = load(config, start=Path.cwd())
+        map_path = settings.root / settings.link_map
+    rows = write_link_table(map_path, output_file, fmt)
+    _say(f"ctamap: wrote {rows} links to {output_file}")
+
+
 @app.command("config")
 @handles_errors
 def show_config(
@@ -754,7 +782,18 @@ def report(
     ] = None,
     output: Annotated[
         str | None,
-        typer.Option(*OUTPUT_FORMAT, help="table (default), json or csv.", show_default=False),
+        typer.Option(
+            *OUTPUT_FORMAT,
+            help="table (default), json, csv, or parquet (tables in --output-dir).",
+            show_default=False,
+        ),
+    ] = None,
+    output_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--output-dir",
+            help="With -f parquet: the folder for ctas, emails and excluded (Spark: any URI).",
+        ),
     ] = None,
     csv_table: Annotated[
         str,
@@ -855,9 +894,13 @@ def report(
     output = _one_spelling("--output-format", output, "--output", old_output) or "table"
     if input_format not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--input-format")
-    if output not in RENDERERS:
+    if output == "parquet" and (not output_dir or output_file is not None):
         raise typer.BadParameter(
-            f"choose one of {', '.join(RENDERERS)}", param_hint="--output-format"
+            "parquet is a folder of tables: give --output-dir DIR", param_hint="--output-format"
+        )
+    if output != "parquet" and output not in RENDERERS:
+        raise typer.BadParameter(
+            f"choose one of {', '.join(RENDERERS)} or parquet", param_hint="--output-format"
         )
     if csv_table not in CSV_TABLES:
         raise typer.BadParameter(f"choose one of {', '.join(CSV_TABLES)}", param_hint="--csv-table")
@@ -916,6 +959,7 @@ def report(
         show_recipients=show_recipients,
         engine=engine_name,
         master=master,
+        parquet_dir=output_dir if output == "parquet" else None,
     )
     if sql_dialect is not None:
         from ctamap.report import load_link_maps
@@ -951,7 +995,9 @@ def report(
         _say(f"ctamap: {note.name}: read as {note.reader} ({note.rows:,} rows)")
     for line in result.errors:
         _say(f"ctamap: error: {line}")
-    if output_file is None:
+    if output == "parquet":
+        _say(f"ctamap: wrote ctas, emails and excluded tables (Parquet) to {output_dir}")
+    elif output_file is None:
         _write_quietly(lambda: RENDERERS[output](result, sys.stdout, csv_table=csv_table))
     else:
         import io

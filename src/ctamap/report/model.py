@@ -144,6 +144,8 @@ class ReportOptions:
     """Where stage two runs: `duckdb` (embedded) or `spark` (`report/engines`)."""
     master: str = "local[*]"
     """The Spark master URL (`--engine spark`)."""
+    parquet_dir: str | None = None
+    """`--output parquet`: the folder the report's tables are written to (`export`)."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import duckdb
 
 from ctamap.errors import CtamapError, InputError
-from ctamap.report import attribute, catalog, engine, engines, filter, identity, normalise
+from ctamap.report import attribute, catalog, engine, engines, export, filter, identity, normalise
 from ctamap.report.aggregate import aggregate
 from ctamap.report.detect import detect
 from ctamap.report.linkmap import LinkMapEntry, load_link_maps
@@ -164,7 +164,10 @@ def run_reports(options: ReportOptions, views: Sequence[str | None]) -> list[Rep
     entries = load_link_maps(options.maps)
     runner = engines.create(options)
     try:
-        return stage_two(runner, entries, options, views)
+        reports = stage_two(runner, entries, options, views)
+        if options.parquet_dir is not None:
+            export.write_parquet(runner, reports[0], options.parquet_dir)
+        return reports
     finally:
         runner.close()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 from ctamap.errors import CtamapError
@@ -17,23 +16,7 @@ from ctamap.report.linkmap import LinkMapEntry
 from ctamap.report.model import ReportOptions, Schema, SourceNote
 
 _CREATE = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+TABLE\s+(\w+)\s+AS\s+", re.IGNORECASE)
-
-#: The tables `--output parquet` writes, with the SELECT over `classified` that gives each.
-PARQUET_TABLES: dict[str, str] = {
-    "ctas": (
-        "SELECT grp, link_id, count(*) AS total_clicks, count(DISTINCT recipient) AS "
-        "unique_clicks FROM classified WHERE reason IS NULL AND type = 'click' "
-        "GROUP BY grp, link_id"
-    ),
-    "emails": (
-        "SELECT grp, type, count(*) AS rows, count(DISTINCT recipient) AS recipients "
-        "FROM classified WHERE reason IS NULL GROUP BY grp, type"
-    ),
-    "excluded": (
-        "SELECT grp, reason, type, url, count(*) AS rows FROM classified "
-        "WHERE reason IS NOT NULL GROUP BY grp, reason, type, url"
-    ),
-}
+_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*", re.IGNORECASE)
 
 
 class EngineError(CtamapError):
@@ -46,6 +29,15 @@ def split_create(statement: str) -> tuple[str, str] | None:
     if match is None:
         return None
     return match.group(1), statement[match.end() :]
+
+
+def split_insert(statement: str) -> tuple[str, tuple[str, ...], str] | None:
+    """(table, columns, SELECT) of an `INSERT INTO t (a, b) SELECT …`; None for other SQL."""
+    match = _INSERT.match(statement)
+    if match is None:
+        return None
+    columns = tuple(c.strip() for c in match.group(2).split(","))
+    return match.group(1), columns, statement[match.end() :]
 
 
 class Engine(Protocol):
@@ -80,8 +72,8 @@ class Engine(Protocol):
         """How many rows `table` has."""
         ...
 
-    def write_parquet(self, folder: Path, tables: Sequence[str]) -> list[Path]:
-        """Write each of `tables` (keys of PARQUET_TABLES) under `folder`; the paths."""
+    def write_parquet(self, target: str, sql: str) -> None:
+        """Write the rows of one DuckDB-dialect SELECT as Parquet at `target`."""
         ...
 
     def close(self) -> None:

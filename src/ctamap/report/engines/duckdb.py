@@ -16,7 +16,7 @@ import duckdb
 
 from ctamap.errors import CtamapError, InputError
 from ctamap.report import engine as connection
-from ctamap.report.engines.base import PARQUET_TABLES, split_create
+from ctamap.report.engines.base import split_create
 from ctamap.report.engines.portable import duckdb_macros
 from ctamap.report.linkmap import LinkMapEntry
 from ctamap.report.model import ReportOptions, Schema, SourceNote, column_names, create_table
@@ -81,26 +81,29 @@ class DuckDBEngine:
         row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
         return int(row[0]) if row else 0
 
-    def write_parquet(self, folder: Path, tables: Sequence[str]) -> list[Path]:
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for table in tables:
-            target = folder / f"{table}.parquet"
-            try:
-                self.con.execute(
-                    f"COPY ({PARQUET_TABLES[table]}) TO '{_quoted(target)}' (FORMAT parquet)"
-                )
-            except duckdb.Error as exc:
-                raise InputError(f"cannot write parquet ({exc})", path=str(target)) from None
-            written.append(target)
-        return written
+    def write_parquet(self, target: str, sql: str) -> None:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con.execute(f"COPY ({duckdb_sql(sql)}) TO '{_quoted(target)}' (FORMAT parquet)")
+        except duckdb.Error as exc:
+            raise InputError(f"cannot write parquet ({exc})", path=target) from None
 
     def close(self) -> None:
         self.con.close()
 
 
-def _quoted(path: Path) -> str:
+def _quoted(path: str) -> str:
     return str(path).replace("'", "''")
+
+
+def write_rows_parquet(target: Path, schema: Schema, rows: Sequence[tuple[object, ...]]) -> None:
+    """A table of rows as one Parquet file (`linkmap export`)."""
+    engine = DuckDBEngine(ReportOptions(maps=(), logs=()))
+    try:
+        engine.load_table("ctamap_rows", schema, rows)
+        engine.write_parquet(str(target), "SELECT * FROM ctamap_rows")
+    finally:
+        engine.close()
 
 
 def create(options: ReportOptions) -> DuckDBEngine:

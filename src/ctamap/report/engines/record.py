@@ -9,7 +9,6 @@ map and templates, is inlined as rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from ctamap.errors import CtamapError
@@ -61,7 +60,7 @@ class RecordingEngine:
     def count(self, table: str) -> int:
         return 0
 
-    def write_parquet(self, folder: Path, tables: Sequence[str]) -> list[Path]:
+    def write_parquet(self, target: str, sql: str) -> None:
         raise CtamapError("--sql prints the query; it writes no tables")
 
     def close(self) -> None:

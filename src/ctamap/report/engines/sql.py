@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 import sqlglot
 from sqlglot import exp
 
-from ctamap.report.engines.base import split_create
-from ctamap.report.engines.portable import DIALECTS, DOLLAR_GROUPS, OPS, PRELUDES
+from ctamap.report.engines.base import split_create, split_insert
+from ctamap.report.engines.portable import DIALECTS, DOLLAR_GROUPS, OPS, PRELUDES, Op
 from ctamap.report.model import Schema
 
 #: sqlglot's name for each dialect where it differs from ours.
@@ -26,19 +26,21 @@ def _sqlglot(dialect: str) -> str:
     return _SQLGLOT.get(dialect, dialect)
 
 
-def _expand(tree: exp.Expr, dialect: str) -> exp.Expr:
+def _expand(tree: exp.Expr, dialect: str, ops: Mapping[str, Op]) -> exp.Expr:
     """Every `ctamap_*(…)` call in `tree` replaced by its body in `dialect` (inner first)."""
 
     def replace(node: exp.Expr) -> exp.Expr:
-        if not isinstance(node, exp.Anonymous) or str(node.this).lower() not in OPS:
+        if not isinstance(node, exp.Anonymous) or str(node.this).lower() not in ops:
             return node
-        op = OPS[str(node.this).lower()]
+        op = ops[str(node.this).lower()]
+        if dialect not in op.bodies:
+            raise ValueError(f"{node.this} has no {dialect} definition")
         args = node.expressions
         if len(args) != len(op.params):
             raise ValueError(f"{node.this} takes {len(op.params)} arguments, got {len(args)}")
         rendered = {}
         for param, arg in zip(op.params, args, strict=True):
-            arg = _expand(arg.copy(), dialect)
+            arg = _expand(arg.copy(), dialect, ops)
             if param == op.group_refs and dialect in DOLLAR_GROUPS:
                 if not (isinstance(arg, exp.Literal) and arg.is_string):
                     raise ValueError(f"{node.this}: {param} must be a string literal")
@@ -58,9 +60,19 @@ def _snowflake_contains(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def _spark_json_text(node: exp.Expr) -> exp.Expr:
+    # The Spark readers hold JSON as text: a cast to JSON is the text itself (sqlglot would
+    # write to_json, which wants a struct).
+    if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.JSON):
+        text: exp.Expr = node.this
+        return text
+    return node
+
+
 #: Per dialect, rewrites sqlglot does not make itself (semantics it keeps only by name).
 _FIXES: dict[str, tuple[Callable[[exp.Expr], exp.Expr], ...]] = {
     "snowflake": (_snowflake_contains,),
+    "spark": (_spark_json_text,),
 }
 
 
@@ -72,17 +84,21 @@ def parse(statement: str) -> exp.Expr:
     return tree
 
 
-def convert(tree: exp.Expr, dialect: str) -> exp.Expr:
-    """A DuckDB-dialect tree made ready to be written in `dialect`."""
-    tree = _expand(tree, dialect)
+def convert(tree: exp.Expr, dialect: str, ops: Mapping[str, Op] = OPS) -> exp.Expr:
+    """A DuckDB-dialect tree made ready to be written in `dialect` (`ops`: the named
+    operations to expand)."""
+    tree = _expand(tree, dialect, ops)
     for fix in _FIXES.get(dialect, ()):
         tree = tree.transform(fix)
     return tree
 
 
-def transpile(statement: str, dialect: str, *, pretty: bool = False) -> str:
+def transpile(
+    statement: str, dialect: str, *, pretty: bool = False, ops: Mapping[str, Op] = OPS
+) -> str:
     """One DuckDB-dialect statement written in `dialect`."""
-    return convert(parse(statement), dialect).sql(dialect=_sqlglot(dialect), pretty=pretty)
+    tree = convert(parse(statement), dialect, ops)
+    return tree.sql(dialect=_sqlglot(dialect), pretty=pretty)
 
 
 def _literal(value: object, kind: str) -> str:
@@ -109,9 +125,6 @@ def rows_select(schema: Schema, rows: Sequence[tuple[object, ...]]) -> str:
         columns = ", ".join(f"CAST(NULL AS {kind}) AS {column}" for column, kind in schema)
         return f"SELECT {columns} WHERE false"
     return " UNION ALL ".join(selects)
-
-
-_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*", re.IGNORECASE)
 
 
 class Script:
@@ -151,12 +164,12 @@ class Script:
         if created is not None:
             self.table(*created)
             return
-        inserted = _INSERT.match(sql)
+        inserted = split_insert(sql)
         if inserted is None:
             raise ValueError(f"cannot record statement: {sql.strip()[:60]}")
-        name, columns = inserted.group(1), inserted.group(2)
+        name, columns, select = inserted
         previous = self._current.get(name, name)
-        self.table(name, f"SELECT {columns} FROM {previous} UNION ALL {sql[inserted.end() :]}")
+        self.table(name, f"SELECT {', '.join(columns)} FROM {previous} UNION ALL {select}")
 
     def query(self, sql: str) -> None:
         """Record one SELECT whose rows are a result."""
