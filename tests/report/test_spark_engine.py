@@ -21,11 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "fixtures" / "events"
 PROVIDERS = ROOT / "fixtures" / "providers"
 
-#: Every provider fixture Spark reads (SparkPost's envelopes have no Spark reader yet).
+#: Every provider fixture: Spark reads each provider's envelopes.
 PROVIDER_FILES = sorted(
-    str(path)
-    for path in PROVIDERS.glob("*/*.json*")
-    if path.name != "golden.json" and path.parent.name != "sparkpost"
+    str(path) for path in PROVIDERS.glob("*/*.json*") if path.name != "golden.json"
 )
 EVENT_FILES = [
     str(EVENTS / name)
@@ -36,6 +34,8 @@ EVENT_FILES = [
         "mailgun-webhooks.jsonl",
         "postmark.jsonl",
         "ses.jsonl",
+        "sparkpost-events.json",
+        "sparkpost-webhook.json",
     )
 ]
 
@@ -56,6 +56,23 @@ def test_every_provider_reader_gives_duckdbs_figures(spark_session: Any, link_ma
     duck, spark = _both(options)
     assert duck["summary"]["rows_read"] > 50
     assert all(source["rows"] for source in duck["sources"])
+    _same(duck, spark)
+
+
+@pytest.mark.spark
+def test_sparkpost_pages_and_webhook_batches_give_duckdbs_figures(
+    spark_session: Any, link_map: Path
+) -> None:
+    """Events API pages and `msys` batches; the `{"msys": {}}` ping gives no row on either."""
+    logs = (
+        *sorted(str(path) for path in (PROVIDERS / "sparkpost").glob("*.json*")
+                if path.name != "golden.json"),
+        str(EVENTS / "sparkpost-events.json"),
+        str(EVENTS / "sparkpost-webhook.json"),
+    )  # fmt: skip
+    duck, spark = _both(ReportOptions(maps=(link_map,), logs=logs))
+    assert all(source["rows"] for source in duck["sources"])
+    assert duck["summary"]["excluded"].get("malformed", 0) == 0
     _same(duck, spark)
 
 
@@ -84,6 +101,17 @@ def test_generated_scenario_gives_duckdbs_figures(
     duck, spark = _both(options)
     assert duck["summary"]["excluded"]["bot"] and duck["summary"]["excluded"]["duplicate"]
     _same(duck, spark)
+
+
+def test_every_provider_with_envelopes_has_a_spark_reader() -> None:
+    """Spark reads a provider's raw records through `RECORDS`: one missing would count each
+    envelope (a page, a batch) as one malformed event instead of its events."""
+    from ctamap.report.engines.spark_readers import RECORDS
+    from ctamap.report.providers import PROVIDERS
+
+    enveloped = {provider.name for provider in PROVIDERS if provider.records}
+    assert "sparkpost" in enveloped
+    assert enveloped <= set(RECORDS)
 
 
 def test_without_pyspark_the_engine_says_how_to_install_it(link_map: Path) -> None:

@@ -347,11 +347,6 @@ class SparkEngine:
             if options.format != "auto"
             else detect(source.name, source.sample)
         )
-        if provider.records and provider.name not in RECORDS:
-            raise InputError(
-                f"--engine spark does not read {provider.name} events yet; use --engine duckdb",
-                path=source.name,
-            )
         whole = source.layout is not Layout.JSON_LINES
         text = self.spark.read.text(item.location, wholetext=whole)
         text.createOrReplaceTempView(raw)

@@ -5,8 +5,9 @@ array or document), each record kept as JSON text `j`; the provider's field map 
 DuckDB-dialect expressions the DuckDB engine runs, `providers/` — is transpiled
 (`json_extract_string` becomes `get_json_object`). What the DuckDB readers do with JSON lists
 (`unnest`, `list_transform`, `json_merge_patch`) is written here once more in Spark SQL, per
-provider: `RECORDS`. A provider without envelopes needs no entry; one with envelopes and no
-entry is refused. Generic CSV is read with a declared all-text schema from its header.
+provider: `RECORDS`. A provider without envelopes needs no entry; every one with envelopes
+has one (a test holds the two registries together). Generic CSV is read with a declared
+all-text schema from its header.
 """
 
 from __future__ import annotations
@@ -131,6 +132,14 @@ _MAILCHIMP = (
     f"a -> {merge('a', _MAILCHIMP_PARENT, patch_wins=True)}) ELSE array(j) END",
 )
 
+# `$.msys.*` (every value of the envelope object) has no `get_json_object` path: the object is
+# read as a map whose values stay JSON text. The `{"msys": {}}` ping is an empty map, so no row.
+_SPARKPOST = (
+    f"CASE WHEN {_is_array(_gjo('$.results'))} THEN {_array(_gjo('$.results'))} "
+    f"WHEN {_is_object(_gjo('$.msys'))} "
+    f"THEN map_values(from_json({_gjo('$.msys')}, 'map<string,string>')) ELSE array(j) END",
+)
+
 #: Provider -> Spark SQL array<string> expressions over `j`, applied in turn (each result
 #: exploded): the twin of `Provider.records`.
 RECORDS: Mapping[str, tuple[str, ...]] = {
@@ -138,6 +147,7 @@ RECORDS: Mapping[str, tuple[str, ...]] = {
     "postmark": (_postmark_pages(),),
     "ses": (_SES_SNS, _SES_PER_RECIPIENT),
     "mailchimp": _MAILCHIMP,
+    "sparkpost": _SPARKPOST,
 }
 
 #: A value that is itself an array (a webhook POST body on one line) is its events.
