@@ -11,16 +11,38 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from ctamap import __version__
 from ctamap.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CtamapError
 
 if TYPE_CHECKING:  # the config module is imported by the commands that need it
+    from typer._click import Context as ClickContext  # Typer vendors Click: no public name
+
     from ctamap.config import Config, ConfigGroup
     from ctamap.report import Report, ReportOptions
     from ctamap.workspace import Workspace
 
+
+class _OneLineValueErrors(TyperGroup):
+    """Typer checks an option's type and range (`min=`) while parsing, before the command's
+    own checks run: say those as the same one line, not as Click's boxed usage block."""
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        try:
+            return super().invoke(ctx)
+        except typer.BadParameter as error:
+            param = error.param
+            # A missing value (a subclass) keeps Click's usage block: it shows what to give.
+            if type(error) is not typer.BadParameter or param is None:
+                raise
+            hint = param.opts[0] if param.param_type_name == "option" else param.human_readable_name
+            _say(f"ctamap: usage error: {hint}: {error.message}")
+            raise typer.Exit(EXIT_ERROR) from None
+
+
 app = typer.Typer(
+    cls=_OneLineValueErrors,
     name="ctamap",
     help="Inventory, audit and instrument the links in email templates; join click logs to them.",
     no_args_is_help=True,
