@@ -13,16 +13,16 @@ from datetime import datetime
 from ctamap.report import identity
 from ctamap.report.model import BotMode, ReportOptions
 
-#: `--by` value -> SQL for the group key of a row (`e` = event, `l` = its link, if any).
+#: `--by` value -> SQL for the group key of a row (`e` = event, `u` = its URL's link facts).
 #: `template` groups are the emails, which every row carries anyway (`email`, `identity`):
 #: the aggregation reads them from there.
 GROUP_KEYS: dict[str, str] = {
     "template": "CAST(NULL AS VARCHAR)",
     # The provider's campaign for the message, else the event's own, else (clicks) the
     # `utm_campaign` of the clicked URL, else the link map's: one name space per message.
-    "campaign": "coalesce(mc.campaign, e.campaign, u.campaign, l.campaign)",
+    "campaign": "coalesce(mc.campaign, e.campaign, u.campaign, u.link_campaign)",
     "day": "CAST(CAST(e.time AS DATE) AS VARCHAR)",
-    "part": "CASE WHEN e.type = 'click' THEN coalesce(e.part, l.part) "
+    "part": "CASE WHEN e.type = 'click' THEN coalesce(e.part, u.link_part) "
     "WHEN e.type = 'open' THEN 'html' ELSE e.part END",
 }
 
@@ -77,6 +77,9 @@ def classify_sql(options: ReportOptions) -> str:
         OR date_diff('millisecond', d.delivered_at, c.time) < {min_ms}"""
     )
     # `rid` identifies a row of `events`: assigned at load (DuckDB: its `rowid`, engines/).
+    # `events` is scanned three times: clicks, deliveries and every row (`base`); each scan
+    # joins only what it needs, and the link map's per-URL facts are joined once per URL.
+    counted = f"NOT e.malformed AND NOT ({out_of_window}) AND lc.rid IS NULL"
     return f"""
 CREATE OR REPLACE TABLE classified AS
 WITH
@@ -94,37 +97,33 @@ later_copies AS (
         WHERE NOT e.malformed AND NOT ({out_of_window})
     ) WHERE copy_no > 1
 ),
-base AS (
-    SELECT e.rid AS rid, e.type, e.recipient, e.time, e.message_id, e.machine_open, e.bot,
-        CASE WHEN e.malformed THEN 'malformed'
-             WHEN {out_of_window} THEN 'out_of_window'
-             WHEN lc.rid IS NOT NULL THEN 'duplicate' END AS early_reason,
-        u.link_id, u.link_no, l.role,
-        -- Only unmatched URLs are listed later: do not carry every URL along.
-        CASE WHEN e.type = 'click' AND u.link_id IS NULL THEN e.url END AS unmatched_url,
-        CASE WHEN e.type = 'click' THEN coalesce(u.link_id, e.url) END AS target,
-        {group_key(options.by)} AS grp,
-        {identity.EVENT_EMAIL} AS email
-    FROM events e
-    LEFT JOIN later_copies lc ON e.rid = lc.rid
-    LEFT JOIN url_links u ON e.type = 'click' AND e.url = u.url
-    LEFT JOIN links l ON u.link_id = l.id{identity.EVENT_EMAIL_JOINS}{
-        GROUP_JOINS.get(options.by or "", "")
-    }
+-- Per clicked URL, what its link says (one row per URL and entry, as the joins give them).
+url_facts AS (
+    SELECT u.url, u.link_id, u.link_no, u.campaign, l.role, l.campaign AS link_campaign,
+        l.part AS link_part, lh.email AS home_email,
+        ctamap_hash64(coalesce(u.link_id, u.url)) AS target
+    FROM url_links u
+    LEFT JOIN links l ON u.link_id = l.id
+    LEFT JOIN link_homes lh ON u.link_id = lh.link_id
 ),
 clicks AS (
-    SELECT rid, recipient, coalesce(message_id, 0) AS message_key, time, bot,
-           ctamap_hash64(target) AS target, coalesce(role = 'honeypot', false) AS honeypot
-    FROM base WHERE early_reason IS NULL AND type = 'click'
+    SELECT e.rid AS rid, e.recipient, coalesce(e.message_id, 0) AS message_key, e.time, e.bot,
+        coalesce(u.target, ctamap_hash64(e.url)) AS target,
+        coalesce(u.role = 'honeypot', false) AS honeypot
+    FROM events e
+    LEFT JOIN later_copies lc ON e.rid = lc.rid
+    LEFT JOIN url_facts u ON e.url = u.url
+    WHERE e.type = 'click' AND {counted}
 ),
 -- A honeypot click marks the recipient's other clicks on that message as bot.
 honeypot AS (
     SELECT DISTINCT recipient, message_key FROM clicks WHERE honeypot
 ),
 delivered AS (
-    SELECT recipient, coalesce(message_id, 0) AS message_key, min(time) AS delivered_at
-    FROM base WHERE early_reason IS NULL AND type = 'delivered'
-    GROUP BY recipient, coalesce(message_id, 0)
+    SELECT e.recipient, coalesce(e.message_id, 0) AS message_key, min(e.time) AS delivered_at
+    FROM events e LEFT JOIN later_copies lc ON e.rid = lc.rid
+    WHERE e.type = 'delivered' AND {counted}
+    GROUP BY e.recipient, coalesce(e.message_id, 0)
 ),
 -- Bursts ({options.bot_burst} distinct targets within {options.bot_burst_seconds:g}s): such
 -- clicks span at most two {options.bot_burst_seconds:g}-second buckets, so one bucket holds at
@@ -152,6 +151,22 @@ burst_clicks AS (
         AND c.time >= s.started AND date_diff('millisecond', s.started, c.time) <= {burst_ms}
 ),
 signals AS ({signals}
+),
+base AS (
+    SELECT e.rid AS rid, e.type, e.recipient, e.time, e.machine_open,
+        CASE WHEN e.malformed THEN 'malformed'
+             WHEN {out_of_window} THEN 'out_of_window'
+             WHEN lc.rid IS NOT NULL THEN 'duplicate' END AS early_reason,
+        u.link_id, u.link_no, u.role,
+        -- Only unmatched URLs are listed later: do not carry every URL along.
+        CASE WHEN e.type = 'click' AND u.link_id IS NULL THEN e.url END AS unmatched_url,
+        {group_key(options.by)} AS grp,
+        {identity.EVENT_EMAIL} AS email
+    FROM events e
+    LEFT JOIN later_copies lc ON e.rid = lc.rid
+    LEFT JOIN url_facts u ON e.type = 'click' AND e.url = u.url{identity.EVENT_EMAIL_JOINS}{
+        GROUP_JOINS.get(options.by or "", "")
+    }
 ),
 judged AS (
     SELECT b.type, b.recipient, b.time, b.machine_open, b.link_id, b.link_no, b.grp, b.email,

@@ -160,16 +160,16 @@ VIEW_STATEMENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "campaign": (("message_campaigns", MESSAGE_CAMPAIGNS),),
 }
 
-#: Joins that give an event row `e` (with its `url_links` row `u`) its email: `EVENT_EMAIL`.
+#: Joins that give an event row `e` (with its URL's facts `u`: `url_links`, and `link_homes` as
+#: `home_email`) its email: `EVENT_EMAIL`.
 EVENT_EMAIL_JOINS = """
     LEFT JOIN message_emails me ON e.message_id = me.message_id
     LEFT JOIN template_names tn ON e.template = tn.template
-    LEFT JOIN link_homes lh ON u.link_id = lh.link_id
     CROSS JOIN sole_email se"""
 
 #: The email (number) of an event row: its message's, else its own name's, else its clicked
 #: link's, else the input's one email.
-EVENT_EMAIL = "coalesce(me.email, tn.email, lh.email, se.email)"
+EVENT_EMAIL = "coalesce(me.email, tn.email, u.home_email, se.email)"
 
 
 def email_names(engine: Engine) -> dict[int, str]:

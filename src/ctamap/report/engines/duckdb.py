@@ -22,12 +22,8 @@ from ctamap.report.linkmap import LinkMapEntry
 from ctamap.report.model import ReportOptions, Schema, SourceNote, column_names, create_table
 
 #: DuckDB-only rewrites of the portable SQL: every table has a `rowid`, so the row id other
-#: engines assign at load (`rid`) is free here; `base` is read several times and is cheaper
-#: recomputed than materialised.
-_REWRITES = (
-    (re.compile(r"\be\.rid\b"), "e.rowid"),
-    (re.compile(r"\bbase AS \("), "base AS NOT MATERIALIZED ("),
-)
+#: engines assign at load (`rid`) is free here.
+_REWRITES = ((re.compile(r"\be\.rid\b"), "e.rowid"),)
 
 
 def duckdb_sql(statement: str) -> str:
