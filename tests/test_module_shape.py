@@ -23,8 +23,13 @@ def test_one_edit_type_for_fixes_and_instrument() -> None:
 
 #: Modules a pre-commit `ctamap audit one.html` must never load: the report engine and its
 #: readers (DuckDB), table rendering (rich), the click map's templating (jinja2), the HTML parser
-#: of the click map (bs4/lxml) and the public-suffix list (tldextract).
-HEAVY = ("duckdb", "rich", "jinja2", "bs4", "lxml", "tldextract", "ctamap.report")
+#: of the click map (bs4/lxml) and the public-suffix list (tldextract); nor, in a folder with no
+#: config file, the TOML parser; nor what only writing a file needs (`secrets` and the hashing
+#: it brings: a temporary file's random name).
+HEAVY = (
+    *("duckdb", "rich", "jinja2", "bs4", "lxml", "tldextract", "ctamap.report"),
+    *("tomllib", "secrets", "hashlib", "hmac", "random"),
+)
 
 _AUDIT = """
 import runpy, sys

@@ -19,6 +19,7 @@ from ctamap.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ConfigError, Input
 from ctamap.rules import RULES, Context, Finding, Project, Rule, Severity, catalogue, suppress
 from ctamap.source import TemplateSyntaxError
 from ctamap.walk import TemplateFile
+from ctamap.workspace import collect_all, load_workspace
 
 
 def _check_code(entry: str, where: str, path: str | None = None) -> str:
@@ -205,8 +206,6 @@ def audit(
     map_path: Path | None = None,
 ) -> AuditResult:
     """Audit `files` under `config`: every readable file is audited even when others fail."""
-    from ctamap.workspace import load_workspace
-
     selection = Selection.resolve(config, select, ignore)
     # The same plans `instrument` would apply: T001 and P001 report exactly what it would change.
     workspace = load_workspace(files, config, map_path=map_path)
@@ -255,8 +254,6 @@ def run(
     map_path: Path | None = None,
 ) -> AuditResult:
     """`ctamap audit`: collect the templates named by `paths` and audit them."""
-    from ctamap.workspace import collect_all
-
     files, missing = collect_all(list(paths), config)
     result = audit(files, config, select=select, ignore=ignore, map_path=map_path)
     if not missing:

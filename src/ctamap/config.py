@@ -12,7 +12,6 @@ import difflib
 import fnmatch
 import functools
 import re
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -574,6 +573,8 @@ def _line_of(key: str, lines: Mapping[str, int]) -> int | None:
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    import tomllib  # 2 ms: only a run that finds a config file reads TOML
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

@@ -13,7 +13,6 @@ import contextlib
 import functools
 import os
 import re
-import secrets
 import signal
 import threading
 import time
@@ -115,7 +114,10 @@ def _create_temp(path: Path) -> tuple[int, str]:
     exists, and both happen under the lock, so a signal handler that removes the recorded
     files never misses one; once the handler has started, no new one is created."""
     while True:
-        tmp = str(path.parent / f".{path.name}{_TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        # `secrets.token_hex(4)` is this; importing `secrets` (hashlib, hmac, random) is not
+        # free, and every start-up (a pre-commit audit too) imports this module.
+        tag = os.urandom(4).hex()
+        tmp = str(path.parent / f".{path.name}{_TEMP_MARK}{os.getpid()}-{tag}.tmp")
         with _IN_FLIGHT_LOCK:
             if _STOPPING:
                 raise CtamapError("not written: ctamap was stopped", path=shown(path))

@@ -114,7 +114,8 @@ def rule(code: str, name: str, severity: Severity) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         if code in RULES:  # pragma: no cover - a programming error caught at import
             raise ValueError(f"rule {code} registered twice")
-        summary = inspect.cleandoc(check.__doc__ or "").split("\n", 1)[0].strip()
+        # The first line `cleandoc` would give, without dedenting the whole docstring.
+        summary = (check.__doc__ or "").expandtabs().lstrip().split("\n", 1)[0].strip()
         RULES[code] = Rule(code, name, severity, summary, check)
         return check
 
