@@ -38,20 +38,25 @@ _RAW_TEXT = frozenset({"style", "script", "title", "textarea", "xmp", "mj-style"
 # Only the tags ctamap acts on are tokenized; every other tag is skipped by the regex engine
 # itself, which is what makes a scan several times cheaper than building a tree. Comments are
 # always consumed, so that links inside them are not links.
-_TOKEN = re.compile(
-    # `<` stands first, outside the alternation, so the regex engine can jump from one `<` to
-    # the next in C (6x faster than an alternation of branches that each start with `<`).
-    r"""<(?:
+_TOKEN_PATTERN = r"""<(?:
     (?P<cond_open>!--\[if(?P<cond>[^\]]*)\]>(?:<!-->)?)
   | (?P<cond_close>!\[endif\]-*>)
   | (?P<comment>!--.*?(?:-->|\Z))
-  | (?P<close>/?)(?P<name>a|area|v:roundrect|v:rect|v:oval|v:shape|mj-[a-z-]+|mjml|body|img
+  | (?P<close>/(?=(?:mj-)?body[\s/>\ue000]))?
+    (?P<name>a|area|v:roundrect|v:rect|v:oval|v:shape|mj-[a-z-]+|mjml|body{img}
         |style|script|title|textarea|xmp|unsubscribe|webversion|preferences|forwardtoafriend)
       (?=[\s/>\ue000])
       (?P<attrs>(?:[^>"']++|"[^"]*+"|'[^']*+')*+)>)
-    """,
-    re.S | re.X | re.I,
-)
+    """
+# `<` stands first, outside the alternation, so the regex engine can jump from one `<` to the
+# next in C (6x faster than an alternation of branches that each start with `<`). Of closing
+# tags only the body's matters, and `<img>` only to a file that may hold a pixel already:
+# every other `</a>` or `<img>` is one more match and one more Python step per tag.
+_TOKEN = re.compile(_TOKEN_PATTERN.replace("{img}", ""), re.S | re.X | re.I)
+_TOKEN_WITH_IMG = re.compile(_TOKEN_PATTERN.replace("{img}", "|img"), re.S | re.X | re.I)
+# Every way of writing `data-ctamap-pixel` in any case holds this (a literal `-` first lets
+# the regex engine skip ahead in C, where lowercasing the whole file would copy it).
+_PIXEL_HINT = re.compile(r"-(?i:ctamap-pixel)")
 _ATTR = re.compile(
     r"""([^\s"'>/=\ue000]+)(?:\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'=<>`]+)))?"""
 )
@@ -117,6 +122,9 @@ class Scan:
         return self.body_open_end is not None
 
 
+_QUOTE_OF = {"dq": '"', "sq": "'", "uq": ""}
+
+
 def attributes(masked: str, text: str, start: int, end: int) -> list[Attribute]:
     """Attributes of the start tag whose attribute area is `masked[start:end]`."""
     found: list[Attribute] = []
@@ -126,13 +134,13 @@ def attributes(masked: str, text: str, start: int, end: int) -> list[Attribute]:
         if name in seen:  # HTML keeps the first of duplicated attributes
             continue
         seen.add(name)
-        for group, quote in (("dq", '"'), ("sq", "'"), ("uq", "")):
-            if match.group(group) is not None:
-                s, e = match.span(group)
-                found.append(Attribute(name, text[s:e], s, e, quote))
-                break
-        else:
+        # The value's group is the last one to match (the name's group is unnamed).
+        group = match.lastgroup
+        if group is None:
             found.append(Attribute(name, "", match.end(), match.end(), ""))
+        else:
+            s, e = match.span(group)
+            found.append(Attribute(name, text[s:e], s, e, _QUOTE_OF[group]))
     return found
 
 
@@ -143,12 +151,34 @@ def scan(source: Source) -> Scan:
     return _HtmlScanner(source).run()
 
 
+class _Lines:
+    """Line and column of offsets asked for in increasing order, counting the newlines in
+    between (a file's scan needs a few positions; the table of every line start costs more)."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.line = 1
+        self.counted_to = 0  # newlines before this offset are counted in `line`
+        self.line_start = 0
+
+    def position(self, offset: int) -> tuple[int, int]:
+        text = self.source.text
+        if offset < self.counted_to:
+            return self.source.position(offset)
+        newlines = text.count("\n", self.counted_to, offset)
+        if newlines:
+            self.line += newlines
+            self.line_start = text.rfind("\n", self.counted_to, offset) + 1
+        self.counted_to = offset
+        return self.line, offset - self.line_start + 1
+
+
 class _HtmlScanner:
     def __init__(self, source: Source) -> None:
         self.source = source
         self.text = source.text
         self.masked = source.masked
-        self.lower = source.masked.lower()
+        self.lines = _Lines(source)
         self.links: list[Link] = []
         self.pixels: list[int] = []
         self.comments: list[tuple[int, int]] = []
@@ -163,8 +193,9 @@ class _HtmlScanner:
         pos = 0
         masked = self.masked
         # Most files carry no pixel yet: then no tag needs looking at for one.
-        self.may_have_pixel = "data-ctamap-pixel" in self.lower
-        while (match := _TOKEN.search(masked, pos)) is not None:
+        self.may_have_pixel = _PIXEL_HINT.search(masked) is not None
+        token = _TOKEN_WITH_IMG if self.may_have_pixel else _TOKEN
+        while (match := token.search(masked, pos)) is not None:
             pos = match.end()
             kind = match.lastgroup  # the outermost group that matched, "attrs" for a tag
             if kind == "attrs":
@@ -202,14 +233,17 @@ class _HtmlScanner:
             self.is_mjml = self.is_mjml or name == "mj-body"
         elif name == "mjml":
             self.is_mjml = True
-        if self.may_have_pixel and "data-ctamap-pixel" in self.lower[slice(*match.span("attrs"))]:
+        if (
+            self.may_have_pixel
+            and "data-ctamap-pixel" in self.masked[slice(*match.span("attrs"))].lower()
+        ):
             if name in ("body", "mj-body") and _says_pixel_off(self.masked, self.text, match):
                 self.pixel_off = True  # an opt-out on the body, not a pixel
             else:
                 self.pixels.append(match.start())
         if name in _RAW_TEXT:
-            end = self.lower.find(f"</{name}", match.end())
-            return len(self.masked) if end < 0 else end
+            closing = _closing(name).search(self.masked, match.end())
+            return len(self.masked) if closing is None else closing.start()
         if name in LINK_TAGS or name in ESP_LINK_TAGS:
             self._link(name, match, mso_only)
         return match.end()
@@ -229,7 +263,7 @@ class _HtmlScanner:
         if not self_closing and name not in ("area",):
             content_end = self._content_end(name, match.end())
             end = self.masked.find(">", content_end) + 1 or content_end
-        line, column = self.source.position(match.start())
+        line, column = self.lines.position(match.start())
         self.links.append(
             Link(
                 tag=name,
@@ -247,11 +281,17 @@ class _HtmlScanner:
 
     def _content_end(self, name: str, start: int) -> int:
         """Where the element's content ends: its closing tag, or the next element of its kind."""
-        close = self.lower.find(f"</{name}", start)
-        again = _reopening(name).search(self.lower, start)
+        closing = _closing(name).search(self.masked, start)
+        close = -1 if closing is None else closing.start()
+        # An unclosed <a> ends at the end of its block at the latest: keep text short.
+        limit = start + 4000 if name == "a" else len(self.masked)
+        if close >= 0:
+            limit = min(limit, close)
+        # Only a reopening before the limit counts: the search stops there (plus the length
+        # of a match, so that one starting just before it is still found).
+        again = _reopening(name).search(self.masked, start, limit + len(name) + 2)
         candidates = [p for p in (close, again.start() if again else -1) if p >= 0]
         if name == "a":
-            # An unclosed <a> ends at the end of its block at the latest: keep text short.
             candidates.append(start + 4000)
         return min(candidates) if candidates else min(len(self.masked), start + 4000)
 
@@ -264,9 +304,16 @@ def _says_pixel_off(masked: str, text: str, match: re.Match[str]) -> bool:
     return False
 
 
+# Tag names are matched in ASCII case only (the HTML rule); `\s` after them stays Unicode, as
+# in the lowercased text these searches used to run on.
 @functools.lru_cache(maxsize=32)
 def _reopening(name: str) -> re.Pattern[str]:
-    return re.compile(rf"<{re.escape(name)}[\s>]")
+    return re.compile(rf"(?ai:<{re.escape(name)})[\s>]")
+
+
+@functools.lru_cache(maxsize=32)
+def _closing(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?ai:</{re.escape(name)})")
 
 
 # -- Text templates ----------------------------------------------------------------------------

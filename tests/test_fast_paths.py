@@ -1,0 +1,121 @@
+"""The scanner's and the masker's shortcuts give what the general path gives: the same spans,
+links and errors for any input, so a template is masked and scanned the same either way."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ctamap import scan as scan_module
+from ctamap import source
+from ctamap.scan import scan
+
+_NEVER = re.compile(r"(?!)")
+
+
+def _by_lexer(text: str, monkeypatch: pytest.MonkeyPatch) -> object:
+    """`_jinja_spans` with every tag read by jinja2's lexer (no shortcut), or the problem."""
+    with monkeypatch.context() as patched:
+        patched.setattr(source, "_SIMPLE_TAG", _NEVER)
+        patched.setattr(source, "_tight_end", lambda lexable, start: 0)
+        return _spans(text)
+
+
+def _spans(text: str) -> object:
+    try:
+        return source._jinja_spans(text)
+    except source.TemplateSyntaxProblem as problem:
+        return problem.message, problem.offset
+
+
+CASES = [
+    "<p>{{ name }}</p>",
+    "{{name}}{{ a.b.c }} {{a .b}}",
+    "{% if x %}<a href='{{ url }}'>x</a>{% endif %}",
+    "{% for item in items %}{{ item.url }}{% endfor %}",
+    "{%- if x -%}\n\n  {{ y }}  {%- endif %}",
+    "{% if x -%}   \n",
+    "{{ x -}}\n\n<p>",
+    "{% raw %}{{ not a tag }}{% endraw %}",
+    "{% set x = 1 %}{{ x }}",
+    '{{ "}}" }} {{ {"a": 1} }}',
+    "{# a comment #}{#- trimmed -#}  x",
+    "{% comment %}{{ x }}{% endcomment %}",
+    "{% if x %}never closed",
+    "{% endif %}",
+    "{{ unclosed",
+    "{% if a %}{% for b in c %}{% endif %}",
+    "{{ a }}}",
+    "{{{ a }}}",
+    "{% cell %}{% line %}",
+    "{%+ if x %}{% endif +%}",
+    "{{ a\r\n}}",
+]
+
+
+@pytest.mark.parametrize("text", CASES)
+def test_simple_tags_are_read_as_the_lexer_reads_them(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _spans(text) == _by_lexer(text, monkeypatch)
+
+
+_PIECES = st.sampled_from(
+    ["{{", "}}", "{%", "%}", "{#", "#}", "-", " ", "\n", "x", "a.b", "if", "endif", "for", "in",
+     "raw", "endraw", "=", '"', "'", "1", "<p>", "{", "}", "%", "\t", "set"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=24).map("".join))
+def test_any_tag_soup_is_read_as_the_lexer_reads_it(text: str) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert _spans(text) == _by_lexer(text, monkeypatch)
+
+
+_HTML_PIECES = st.sampled_from(
+    ["<a href=\"https://example.com/x\">", "</a>", "</A >", "<A HREF='#'>", "<a>", "text",
+     "\n", "<img src=x data-ctamap-pixel=\"1\">", "<body>", "</body>", "<BODY class=x>",
+     "</Body>", "<style>", "</style>", "<STYLE>a</Style >", "<!-- c -->", "<!--[if mso]>",
+     "<![endif]-->", "<v:roundrect href=\"https://e.com/v\">", "</v:roundrect>", "<mj-body>",
+     "</mj-body>", "<title>x</title>", "<a href=u/>", "\u0130", "\u212a", "<a\xa0href=y>",
+     "<body data-ctamap-pixel=\"off\">", "DATA-CTAMAP-PIXEL"]
+)  # fmt: skip
+
+
+def _found(text: str) -> object:
+    found = scan(source.from_text(text, "t.html"))
+    links = [(k.tag, k.start, k.line, k.column, k.end, k.href, k.content) for k in found.links]
+    return links, found.body_open_end, found.body_close, found.pixels, found.pixel_off
+
+
+# Every tag the scanner knows, closing tags and `<img>` included: what it tokenized before
+# it learnt to skip those that cannot matter.
+_EVERY_TAG = re.compile(
+    scan_module._TOKEN_PATTERN.replace("{img}", "|img").replace(
+        "(?P<close>/(?=(?:mj-)?body[\\s/>\\ue000]))?", "(?P<close>/?)"
+    ),
+    re.S | re.X | re.I,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HTML_PIECES, max_size=30).map("".join))
+def test_skipping_tags_that_cannot_matter_finds_the_same(text: str) -> None:
+    assert "(?P<close>/?)" in _EVERY_TAG.pattern
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(scan_module, "_TOKEN", _EVERY_TAG)
+        monkeypatch.setattr(scan_module, "_TOKEN_WITH_IMG", _EVERY_TAG)
+        every = _found(text)
+    assert _found(text) == every
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HTML_PIECES, max_size=30).map("".join))
+def test_positions_are_those_of_the_line_table(text: str) -> None:
+    src = source.from_text(text, "t.html")
+    for link in scan(src).links:
+        assert (link.line, link.column) == src.position(link.start)
