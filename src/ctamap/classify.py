@@ -11,12 +11,16 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ctamap.config import Config
 from ctamap.platforms import is_platform
 from ctamap.scan import Link, Scan, first_image, visible_text
 from ctamap.source import FILLER
+
+if TYPE_CHECKING:
+    from ctamap.urls import QueryLayout
 
 SHORTENERS = frozenset(
     {
@@ -45,6 +49,10 @@ _VIEW_ONLINE = re.compile(
     r"view[-_ ]?(it |this )?(email |message )?(in[-_ ]?(your[-_ ])?browser|online|as a web page)"
     r"|web[-_ ]?version|view_email|\barchive\b",
     re.I,
+)
+# Any of the three above (no back-references in them, so they combine as they are).
+_WORDED = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in (_UNSUBSCRIBE, _PREFERENCES, _VIEW_ONLINE)), re.I
 )
 _BUTTON_CLASS = re.compile(r"\b(btn|button|cta)", re.I)
 _BUTTON_STYLE = re.compile(r"background(-color)?\s*:", re.I)
@@ -80,6 +88,14 @@ class Cta:
     @property
     def link(self) -> Link:
         return self.occurrences[0]
+
+    @functools.cached_property
+    def query(self) -> QueryLayout:
+        """The parameters of `url`, parsed once: the IDs and the plan read them several times,
+        and a per-process cache of URLs cannot hold a big template's links."""
+        from ctamap.urls import layout  # deferred: classifying needs no URL editing
+
+        return layout(self.url)
 
 
 @dataclass(frozen=True)
@@ -128,10 +144,22 @@ def _tail(host: str) -> str:
     return ".".join(host.rsplit(".", 2)[-2:])
 
 
+_HTTP = re.compile(r"(?i)https?://")
+_AUTHORITY_END = re.compile(r"[/?#]")
+
+
 def host_of(url: str) -> str:
     """Lowercased host of an absolute http(s) URL, "" when unknown or templated."""
-    if not re.match(r"(?i)https?://", url):
+    if (scheme := _HTTP.match(url)) is None:
         return ""
+    # The host is read from the scheme and authority alone (what `urlsplit` reads it from),
+    # so that every URL of a site shares one cached answer.
+    end = _AUTHORITY_END.search(url, scheme.end())
+    return _host_of_authority(url if end is None else url[: end.start()])
+
+
+@functools.lru_cache(maxsize=1024)
+def _host_of_authority(url: str) -> str:
     try:
         host = urlsplit(url).hostname or ""
     except ValueError:
@@ -149,6 +177,9 @@ class Classifier:
         self._written = frozenset(d.lower().strip(".") for d in config.first_party_domains)
         self._roles = self._role_tests()
         self._dynamic: dict[str, str] | None = None
+        # Per host: a template's links go to a few sites, and so do a repository's.
+        self._party_of: dict[str, bool] = {}
+        self._shortener_of: dict[str, bool] = {}
 
     def first_party_domains(self) -> frozenset[str]:
         if self._first_party is None:
@@ -160,6 +191,18 @@ class Classifier:
     def is_first_party(self, host: str) -> bool:
         """Without `first_party_domains`, every domain but the well-known platforms (social,
         video, app stores, meetings) is first-party; with it, the domains it lists."""
+        known = self._party_of.get(host)
+        if known is None:
+            known = self._party_of[host] = self._is_first_party(host)
+        return known
+
+    def is_shortener(self, host: str) -> bool:
+        known = self._shortener_of.get(host)
+        if known is None:
+            known = self._shortener_of[host] = not self.shorteners.isdisjoint(_domains_of(host))
+        return known
+
+    def _is_first_party(self, host: str) -> bool:
         written = self.config.first_party_domains
         if not written:
             return not is_platform(host)
@@ -184,17 +227,18 @@ class Classifier:
         url = link.url
         text = _text(group, scan.source.is_text)
         # The host is looked up in the masked URL, so that `https://{{ host }}/x` has none.
-        host = host_of(html.unescape(masked_url)) or _literal_parent(html.unescape(masked_url))
+        decoded = html.unescape(masked_url) if "&" in masked_url else masked_url
+        host = host_of(decoded) or _literal_parent(decoded)
         expression = "" if href is None else host_expression(href.value, masked_url)
         declared = self.dynamic_host(expression) if expression else ""
         if declared:
             host = declared
-        attrs: dict[str, str] = {}
-        for occurrence in group:
+        attrs = dict(link.attrs)
+        for occurrence in group[1:]:
             attrs.update({k: v for k, v in occurrence.attrs.items() if k not in attrs})
         facts = _Facts(link, url, masked_url, text, host, attrs, bool(declared))
         role = next(role for role, test in self._roles if test(facts))
-        shortener = bool(host) and not self.shorteners.isdisjoint(_domains_of(host))
+        shortener = bool(host) and self.is_shortener(host)
         # A declared expression is first-party: that is what declaring it says.
         first_party = bool(declared) or (bool(host) and self.is_first_party(host))
         opted_out = any(test(attrs) for test in _OPT_OUTS)
@@ -242,18 +286,9 @@ class Classifier:
             ("mailto", lambda f: f.scheme == "mailto"),
             ("tel", lambda f: f.scheme in ("tel", "callto")),
             ("sms", lambda f: f.scheme in ("sms", "smsto")),
-            (
-                "unsubscribe",
-                lambda f: bool(_UNSUBSCRIBE.search(f.url) or _UNSUBSCRIBE.search(f.text)),
-            ),
-            (
-                "preferences",
-                lambda f: bool(_PREFERENCES.search(f.url) or _PREFERENCES.search(f.text)),
-            ),
-            (
-                "view-online",
-                lambda f: bool(_VIEW_ONLINE.search(f.url) or _VIEW_ONLINE.search(f.text)),
-            ),
+            ("unsubscribe", lambda f: f.worded and f.says(_UNSUBSCRIBE)),
+            ("preferences", lambda f: f.worded and f.says(_PREFERENCES)),
+            ("view-online", lambda f: f.worded and f.says(_VIEW_ONLINE)),
             ("dynamic", lambda f: f.whole_expression or (f.templated_host and not f.host)),
             ("invalid", lambda f: f.scheme not in ("http", "https") and not f.declared),
             ("third-party", lambda f: not (f.declared or self.is_first_party(f.host))),
@@ -276,6 +311,12 @@ class _Facts:
     def says(self, pattern: re.Pattern[str]) -> bool:
         """The destination or the visible text matches `pattern`."""
         return bool(pattern.search(self.url) or pattern.search(self.text))
+
+    @functools.cached_property
+    def worded(self) -> bool:
+        """The destination or the text says unsubscribe, preferences or view online: most
+        links say none, which one search over each tells for all three."""
+        return self.says(_WORDED)
 
     @functools.cached_property
     def scheme(self) -> str:

@@ -7,16 +7,21 @@ survive reordering and layout edits; CTAs that disappeared stay in the map as "r
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from ctamap.classify import Cta, Template
 from ctamap.linkmap import SAME_ENTRY, LinkMap, LinkMapEntry, is_link_id
 from ctamap.linkmap import template_prefix as _template_prefix
+
+if TYPE_CHECKING:
+    from ctamap.urls import QueryLayout
 
 _GENERIC_STEMS = frozenset(
     {"content", "index", "body", "template", "email", "html", "text", "main"}
@@ -24,10 +29,12 @@ _GENERIC_STEMS = frozenset(
 _MAX_SLUG = 40
 
 
+# Cached: a repository's CTA texts, roles and folder names repeat (footers, layouts).
+@functools.lru_cache(maxsize=4096)
 def slugify(text: str, limit: int = _MAX_SLUG) -> str:
     """Lowercase ASCII words joined by `-`, cut on a word boundary."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    ascii_text = text if text.isascii() else _ascii(text)
+    words = _WORD.findall(ascii_text.lower())
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word
@@ -35,6 +42,13 @@ def slugify(text: str, limit: int = _MAX_SLUG) -> str:
             break
         slug = candidate
     return slug or (words[0][:limit] if words else "")
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def _destination_slug(url: str) -> str:
@@ -108,8 +122,10 @@ def allocate(templates: Sequence[tuple[str, bool]], linkmap: LinkMap) -> dict[st
     by_prefix: dict[str, set[str]] = {}
     template_of_prefix: dict[str, str] = {}
     for entry in linkmap.entries:
-        prefix = _template_prefix(entry.id)
-        by_prefix.setdefault(prefix, set()).add(entry.id)
+        prefix = entry.id.rsplit(".", 1)[0]  # `template_prefix`, inline: once per map entry
+        if (ids := by_prefix.get(prefix)) is None:
+            ids = by_prefix[prefix] = set()
+        ids.add(entry.id)
         template_of_prefix[prefix] = entry.template
     claims = _Claims(used=set(), template_of_prefix=template_of_prefix)
     allocations: dict[str, Allocation] = {}
@@ -170,8 +186,10 @@ def assign_template(
     bases: list[str] = []
     for i, cta in enumerate(ctas):
         # Here rather than in step 2: the URL was just parsed, its layout is still cached.
-        bases.append(base_url(cta.url, managed))
-        written = dict(params_of(cta.url)).get(link_id_param, "") if link_id_param else ""
+        bases.append(base_url(cta.url, managed, cta.query))
+        written = (
+            dict(params_of(cta.url, cta.query)).get(link_id_param, "") if link_id_param else ""
+        )
         if not is_link_id(written):  # an href is input too: only a real ID is ever reused
             written = ""
         if not written and not cta.explicit_id:
@@ -245,9 +263,10 @@ def _prefix_for(key: str, is_text: bool, entries: Sequence[LinkMapEntry], claims
     return f"{base}-{n}"
 
 
-def base_url(url: str, managed: Iterable[str]) -> str:
+def base_url(url: str, managed: Iterable[str], shape: QueryLayout | None = None) -> str:
     """The destination without the tracking parameters ctamap manages: what the map records as
-    `url`, so that an instrumented template maps to the same entries as before."""
+    `url`, so that an instrumented template maps to the same entries as before. `shape` is
+    the URL's `layout` when the caller has it."""
     from ctamap.urls import without_params
 
-    return without_params(url, managed)
+    return without_params(url, managed, shape)

@@ -80,13 +80,16 @@ def recovered(params: Sequence[tuple[str, str]], managed: frozenset[str]) -> dic
     return {name: value for name, value in params if name in managed}
 
 
-def written_by_ctamap(entry: LinkMapEntry | None) -> dict[str, str]:
+def written_by_ctamap(entry: LinkMapEntry | None, cta: Cta | None = None) -> dict[str, str]:
     """The parameters ctamap wrote into a link the last time: those of its `tracked_url` that
-    are not part of its `url` (the destination as the author wrote it)."""
+    are not part of its `url` (the destination as the author wrote it). `cta` is the link now:
+    when it is still as written then (a re-run), its parsed URL is that of `tracked_url`."""
     if entry is None or not entry.tracked_url:
         return {}
     authored = set(params_of(entry.url))
-    return {n: v for n, v in reversed(params_of(entry.tracked_url)) if (n, v) not in authored}
+    same = cta is not None and cta.url == entry.tracked_url
+    tracked = params_of(entry.tracked_url, cta.query if same and cta is not None else None)
+    return {n: v for n, v in reversed(tracked) if (n, v) not in authored}
 
 
 @dataclass(frozen=True)
@@ -210,7 +213,7 @@ def plan_template(
         if cta.tracked:
             params = tracking_params(config, link_id.rsplit(".", 1)[0], link_id, campaign, key)
             wanted = {name for name, _ in params}
-            ours = written_by_ctamap(before.get(link_id))
+            ours = written_by_ctamap(before.get(link_id), cta)
             for occurrence in cta.occurrences:
                 assert occurrence.href is not None
                 span = occurrence.href
@@ -242,7 +245,7 @@ def plan_template(
                 if tracked_url is None:
                     tracked_url = html.unescape(new_raw)
                     owned = {n for n in wanted if n not in current or n in replaced | mine}
-                    authored_url = without_params(cta.url, owned | mine)
+                    authored_url = without_params(cta.url, owned | mine, cta.query)
         tracked_urls.append(tracked_url)
         authored_urls.append(authored_url)
     if (pixel := _pixel_edit(template, config, key, slug, campaign)) is not None:
@@ -251,7 +254,7 @@ def plan_template(
     if config.pixel.url and template.scan.is_document and not template.is_text:
         exempt = pixel_exemption(key, template, config)
     entries = tuple(
-        _entry(key, cta, link_id, tracked_url, authored or base_url(cta.url, managed))
+        _entry(key, cta, link_id, tracked_url, authored or base_url(cta.url, managed, cta.query))
         for cta, link_id, tracked_url, authored in zip(
             template.ctas, ids, tracked_urls, authored_urls, strict=True
         )

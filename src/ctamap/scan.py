@@ -97,7 +97,7 @@ class Link:
         """The destination as written: entities and template tags verbatim."""
         return self.href.value if self.href else ""
 
-    @property
+    @functools.cached_property  # read by the classifier, the IDs and the plan alike
     def url(self) -> str:
         """The destination with HTML entities decoded (template tags verbatim)."""
         return html.unescape(self.raw) if self.tag != "text" else self.raw

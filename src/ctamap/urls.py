@@ -206,8 +206,11 @@ def _ends_with_separator(query: str) -> bool:
 _CACHED = 8192
 
 
-def params_of(url: str) -> list[tuple[str, str]]:
-    """Decoded query parameters of a URL (its query, or one pushed behind `#`)."""
+def params_of(url: str, shape: QueryLayout | None = None) -> list[tuple[str, str]]:
+    """Decoded query parameters of a URL (its query, or one pushed behind `#`); `shape` is
+    `layout(url)` when the caller has it already."""
+    if shape is not None:
+        return [(p.name, p.value) for p in shape.params]
     return list(_params_of(url))
 
 
@@ -216,16 +219,22 @@ def _params_of(url: str) -> tuple[tuple[str, str], ...]:
     return tuple((p.name, p.value) for p in layout(url).params)
 
 
-def without_params(url: str, drop: Iterable[str]) -> str:
+def without_params(url: str, drop: Iterable[str], shape: QueryLayout | None = None) -> str:
     """A decoded URL with the named parameters removed, the rest kept in order. The query is
     always rebuilt, also when nothing is dropped: `set_params` appends after a dangling `&` or
-    `?`, so `x?a=1&` and `x?a=1&utm_medium=email` must both give `x?a=1`."""
+    `?`, so `x?a=1&` and `x?a=1&utm_medium=email` must both give `x?a=1`. `shape` is
+    `layout(url)` when the caller has it already."""
+    if shape is not None:
+        return _rebuilt(url, shape, frozenset(drop))
     return _without_params(url, frozenset(drop))
 
 
 @functools.lru_cache(maxsize=_CACHED)
 def _without_params(url: str, drop: frozenset[str]) -> str:
-    shape = layout(url)
+    return _rebuilt(url, layout(url), drop)
+
+
+def _rebuilt(url: str, shape: QueryLayout, drop: frozenset[str]) -> str:
     if shape.query_start < 0:
         return url
     kept = [url[p.start : p.end] for p in shape.params if p.name not in drop]
