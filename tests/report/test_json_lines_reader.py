@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ctamap.report import ReportOptions, read_events
 from ctamap.report.model import Event
 from ctamap.report.normalise import declared_read
@@ -71,3 +73,14 @@ def test_duckdb_spills_within_the_budget_in_the_system_temp_folder(tmp_path: Pat
         ).fetchone() or ("", "")
         assert float(limit.split()[0]) * 2**20 <= most - 200 * 2**20
         assert Path(spill).parent == Path(tempfile.gettempdir())
+
+
+def test_a_long_query_draws_no_progress_bar_on_stdout(capfd: pytest.CaptureFixture[str]) -> None:
+    """stdout carries the report (`-o json > report.json`): DuckDB's own bar, drawn once a
+    query runs longer than its threshold (here: at once), must not land in it."""
+    from ctamap.report.engine import connect
+
+    con = connect()
+    con.execute("SET progress_bar_time = 0")
+    con.execute("SELECT count(DISTINCT i % 7919) FROM range(20000000) t(i)").fetchall()
+    assert capfd.readouterr().out == ""
