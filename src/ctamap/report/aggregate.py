@@ -27,7 +27,6 @@ from ctamap.report.model import (
     UnmatchedUrl,
 )
 from ctamap.report.privacy import masked_url_sql
-from ctamap.report.providers.base import sql_string
 
 if TYPE_CHECKING:
     from ctamap.report.engines import Engine
@@ -52,41 +51,56 @@ _COUNTS = """count_if(delivered) AS delivered,
     count_if(clicked) AS clickers,
     count_if(unsubscribed) AS unsubscribes"""
 
-# Distinct-recipient figures: one pass folds each recipient's counted rows into flags (per
-# group, and once more overall so a recipient in two groups is not counted twice), then the
-# flags are summed. Cheaper than one count(DISTINCT) per figure over every row.
+#: The same flags, folded again from rows of `_FLAGS`.
+_REFLAGS = """
+        bool_or(delivered) AS delivered,
+        bool_or(opened) AS opened,
+        bool_or(human_open) AS human_open,
+        bool_or(clicked) AS clicked,
+        bool_or(unsubscribed) AS unsubscribed"""
+
+# Distinct-recipient figures, in one pass over `classified`: each recipient's counted rows are
+# folded into flags per group and email (`flags`, about one row per recipient), which are folded
+# again per group (and overall, so a recipient in two groups is not counted twice), per email,
+# and per scope, then summed. Cheaper than one count(DISTINCT) per figure over every row, and
+# than one pass over `classified` per dimension. `kind` says which figures a row holds.
 _RECIPIENTS = f"""
-SELECT grp, overall, {_COUNTS}
-FROM (
-    SELECT grp, GROUPING(grp) AS overall, recipient, {_FLAGS}
+WITH flags AS (
+    SELECT grp, email, recipient, {_FLAGS}
     FROM classified WHERE reason IS NULL
+    GROUP BY grp, email, recipient
+)
+SELECT 'group' AS kind, grp, overall, CAST(NULL AS INTEGER) AS email,
+    CAST(NULL AS VARCHAR) AS scope, {_COUNTS}
+FROM (
+    SELECT grp, GROUPING(grp) AS overall, recipient, {_REFLAGS}
+    FROM flags
     GROUP BY GROUPING SETS ({{recipient_sets}})
 )
 GROUP BY grp, overall
-"""
-
-#: Per email (its number, `identity`), the same distinct-recipient figures.
-_EMAILS = f"""
-SELECT email, {_COUNTS}
+UNION ALL
+-- Per email (its number, `identity`).
+SELECT 'email' AS kind, CAST(NULL AS VARCHAR) AS grp, 0 AS overall, email,
+    CAST(NULL AS VARCHAR) AS scope, {_COUNTS}
 FROM (
-    SELECT email, recipient, {_FLAGS}
-    FROM classified WHERE reason IS NULL
+    SELECT email, recipient, {_REFLAGS}
+    FROM flags
     GROUP BY email, recipient
 )
-GROUP BY email
+GROUP BY email{{scopes}}
 """
 
 # A link sent in several emails (a layout's): distinct recipients over those emails together.
 _SCOPES = f"""
-SELECT scope, {_COUNTS}
+UNION ALL
+SELECT 'scope' AS kind, CAST(NULL AS VARCHAR) AS grp, 0 AS overall,
+    CAST(NULL AS INTEGER) AS email, scope, {_COUNTS}
 FROM (
-    SELECT s.scope, c.recipient, {_FLAGS}
-    FROM classified c JOIN scope_emails s ON c.email = s.email
-    WHERE c.reason IS NULL
-    GROUP BY s.scope, c.recipient
+    SELECT s.scope, f.recipient, {_REFLAGS}
+    FROM flags f JOIN scope_emails s ON f.email = s.email
+    GROUP BY s.scope, f.recipient
 )
-GROUP BY scope
-"""
+GROUP BY scope"""
 
 # Row accounting: every row by reason (NULL = counted) and type, per dimension.
 _ROWS = """
@@ -100,55 +114,44 @@ GROUP BY GROUPING SETS ({sets})
 #: A CTA's number (`url_links.link_no`) -> its link ID.
 _LINK_IDS = "(SELECT DISTINCT link_no, link_id FROM url_links WHERE link_no IS NOT NULL)"
 
-# Per CTA and email (CTAs by their number, `url_links.link_no`). A CTA whose clicks all fall in
-# one email has the same figures overall; the others are counted overall by `_SPREAD_CTAS`.
+# Per CTA, in one pass over the counted clicks (CTAs by their number, `url_links.link_no`):
+# each recipient's clicks per email and CTA (`per`), summed per email and CTA, and overall
+# per CTA: distinct recipients over all emails, and over those of the emails the CTA is sent in
+# (its rates' numerator: a click the provider puts in an email without the CTA is not one of
+# them). A CTA whose clicks all fall in one email has its one email's figures overall; the
+# overall rows are for those whose clicks fall in several (a layout's; a provider's other name).
 _CTAS = f"""
-SELECT c.grp, c.email, 1 AS g_grp, 0 AS g_email, k.link_id, c.total_clicks, c.unique_clicks
+WITH per AS (
+    SELECT email, link_no, recipient, count(*) AS n
+    FROM classified WHERE reason IS NULL AND type = 'click'
+    GROUP BY email, link_no, recipient
+),
+link_ids AS {_LINK_IDS}
+SELECT NULL AS grp, c.email, 1 AS g_grp, 0 AS g_email, k.link_id, c.total_clicks,
+    c.unique_clicks, CAST(NULL AS BIGINT) AS unique_in_emails
 FROM (
-    SELECT {{grp}} AS grp, email, link_no, sum(n) AS total_clicks, count(*) AS unique_clicks
-    FROM (
-        SELECT email, link_no, recipient, count(*) AS n
-        FROM classified WHERE reason IS NULL AND type = 'click'
-        GROUP BY email, link_no, recipient
-    )
+    SELECT email, link_no, sum(n) AS total_clicks, count(*) AS unique_clicks
+    FROM per
     GROUP BY email, link_no
 ) c
-JOIN {_LINK_IDS} k ON c.link_no = k.link_no
-"""
-
-# Overall, CTAs whose clicks fall in several emails (a layout's; a provider's other name):
-# distinct recipients over all of them, and over those of the emails the CTA is sent in (its
-# rates' numerator: a click the provider puts in an email without the CTA is not one of
-# them). `{spread}` picks those CTAs: the general condition, or the list `_CTAS` already
-# showed (then only their clicks are read again).
-_SPREAD_CTAS = f"""
-SELECT NULL AS grp, NULL AS email, 1 AS g_grp, 1 AS g_email, k.link_id,
-    c.total_clicks, c.unique_clicks, c.unique_in_emails
+JOIN link_ids k ON c.link_no = k.link_no
+UNION ALL
+SELECT NULL AS grp, NULL AS email, 1 AS g_grp, 1 AS g_email, k.link_id, c.total_clicks,
+    c.unique_clicks, c.unique_in_emails
 FROM (
-    SELECT link_no, count(*) AS total_clicks, count(DISTINCT recipient) AS unique_clicks,
-        count(DISTINCT CASE WHEN sent_in THEN recipient END) AS unique_in_emails
+    SELECT link_no, sum(n) AS total_clicks, count(*) AS unique_clicks,
+        count_if(sent_in) AS unique_in_emails
     FROM (
-        SELECT c.link_no, c.recipient, le.link_id IS NOT NULL AS sent_in
-        FROM classified c
-        LEFT JOIN link_emails le ON le.link_id = c.link_id AND le.email = c.email
-        WHERE c.reason IS NULL AND c.type = 'click' AND c.link_no IN ({{spread}})
+        SELECT p.link_no, p.recipient, sum(p.n) AS n, bool_or(le.link_id IS NOT NULL) AS sent_in
+        FROM per p
+        JOIN link_ids k ON p.link_no = k.link_no
+        LEFT JOIN link_emails le ON le.link_id = k.link_id AND le.email = p.email
+        GROUP BY p.link_no, p.recipient
     )
     GROUP BY link_no
 ) c
-JOIN {_LINK_IDS} k ON c.link_no = k.link_no
+JOIN link_ids k ON c.link_no = k.link_no
 """
-
-_SPREAD = """
-SELECT link_no FROM classified WHERE reason IS NULL AND type = 'click'
-GROUP BY link_no HAVING min(coalesce(email, -1)) <> max(coalesce(email, -1))"""
-
-
-def _spread_links(link_ids: list[str]) -> str:
-    if not link_ids:
-        return "SELECT link_no FROM url_links WHERE false"
-    listed = ", ".join(sql_string(link_id) for link_id in link_ids)
-    return f"SELECT link_no FROM url_links WHERE link_id IN ({listed})"
-
 
 # Per CTA and `--by` group.
 _GROUP_CTAS = f"""
@@ -382,15 +385,27 @@ class _Figures:
             tally.flagged_bot += int(row["flagged"])
             tally.machine_known += int(row["machine_known"])
         recipient_sets = "(grp, recipient), (recipient)" if by else "(grp, recipient)"
-        for row in _fetch(con, _RECIPIENTS.format(recipient_sets=recipient_sets)):
-            key: Key = ("all", None) if (row["overall"] or not by) else ("group", row["grp"])
-            self.tallies[key].recipients = _recipient_counts(row)
-        for row in _fetch(con, _EMAILS):
-            self.tallies[("email", self._name(row["email"]))].recipients = _recipient_counts(row)
-        self.scopes = (
-            {row["scope"]: _recipient_counts(row) for row in _fetch(con, _SCOPES)} if scoped else {}
+        self.scopes: dict[str, dict[str, int]] = {}
+        recipients = _RECIPIENTS.format(
+            recipient_sets=recipient_sets, scopes=_SCOPES if scoped else ""
         )
-        per_email = _fetch(con, _CTAS.format(grp="NULL"))
+        for row in _fetch(con, recipients):
+            key: Key
+            if row["kind"] == "scope":
+                self.scopes[str(row["scope"])] = _recipient_counts(row)
+                continue
+            if row["kind"] == "email":
+                key = ("email", self._name(row["email"]))
+            else:
+                key = ("all", None) if (row["overall"] or not by) else ("group", row["grp"])
+            self.tallies[key].recipients = _recipient_counts(row)
+        ctas = _fetch(con, _CTAS)
+        # Per email, every clicker counts in the CTA's rates (`_cta`): no `unique_in_emails`.
+        per_email = [
+            {k: v for k, v in row.items() if k != "unique_in_emails"}
+            for row in ctas
+            if not row["g_email"]
+        ]
         for row in per_email:
             self.ctas[self._key(row)][str(row["link_id"])] = row
         # Overall: a CTA's one email's figures, unless its clicks fall in several.
@@ -406,11 +421,9 @@ class _Figures:
                     **row,
                     "unique_in_emails": row["unique_clicks"] if sent_in else 0,
                 }
-        spread = sorted(link_id for link_id, rows in emails_of.items() if len(rows) > 1)
-        # No rows at all (an engine that only records the SQL): the general condition.
-        condition = _spread_links(spread) if per_email else _SPREAD
-        for row in _fetch(con, _SPREAD_CTAS.format(spread=condition)):
-            overall[str(row["link_id"])] = row
+            else:
+                spread = next(r for r in ctas if r["g_email"] and r["link_id"] == link_id)
+                overall[link_id] = spread
         for row in _fetch(con, _GROUP_CTAS) if by else []:
             self.ctas[self._key(row)][str(row["link_id"])] = row
 

@@ -46,8 +46,10 @@ EMAIL_SCHEMA: Schema = (("email", "VARCHAR"), ("in_link_map", "BOOLEAN"), *_SUMM
 
 #: One row per excluded event, with its email's name.
 EXCLUDED = """
-SELECT c.reason, c.type, n.name AS email, c.link_id, c.url
+SELECT c.reason, c.type, n.name AS email, k.link_id, c.url
 FROM classified c LEFT JOIN email_names n ON c.email = n.email
+LEFT JOIN (SELECT DISTINCT link_no, link_id FROM url_links WHERE link_no IS NOT NULL) k
+    ON c.link_no = k.link_no
 WHERE c.reason IS NOT NULL
 """
 

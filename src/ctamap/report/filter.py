@@ -180,7 +180,7 @@ judged AS (
         s.rid IS NOT NULL AS bot_signal
     FROM base b LEFT JOIN signals s ON b.rid = s.rid
 )
-SELECT type, recipient, link_id, link_no, unsubscribe_click, grp, email, machine_open,
+SELECT type, recipient, link_no, unsubscribe_click, grp, email, machine_open,
        final_reason AS reason,
        bot_signal AND final_reason IS NULL AS flagged,
        CASE WHEN final_reason = 'unmatched' THEN unmatched_url END AS url

@@ -185,6 +185,9 @@ class Script:
                 exp.CTE(this=tree.copy(), alias=exp.TableAlias(this=exp.to_identifier(name)))
                 for name, tree in self.ctes
             ]
+            # A query with CTEs of its own keeps them, after the tables they read.
+            own = final.args.get("with_")
+            ctes.extend(own.expressions if own is not None else [])
             final.set("with_", exp.With(expressions=ctes))
             columns = ", ".join(
                 s.alias_or_name for s in getattr(final, "selects", []) if s.alias_or_name
