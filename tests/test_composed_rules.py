@@ -190,3 +190,40 @@ def test_a_layout_named_alone_is_judged_by_its_emails_on_disk(tmp_path: Path) ->
         "layouts/base.html.j2:1:7: L009 HTML document has no unsubscribe link; 1 of the 2 "
         "emails built on it have none either: emails/receipt.html.j2"
     )
+
+
+PIXEL_CONFIG = (
+    'first_party_domains = ["example.com"]\n'
+    '[pixel]\nurl = "https://t.example.com/o.gif?m={{ message_id }}"\n'
+)
+NEWS = '<html><body><p>News</p>{% include "partials/footer.html.j2" %}</body></html>\n'
+
+
+def test_p001_a_pixel_in_an_included_footer_serves_the_email(tmp_path: Path) -> None:
+    footer = "<p>Example Inc.</p>" + PIXEL + "\n"
+    repo = _repo(tmp_path, {"emails/news.html.j2": NEWS, "partials/footer.html.j2": footer})
+    (repo / "ctamap.toml").write_text(PIXEL_CONFIG, "utf-8")
+    done = _audit(repo, select="P001")
+    assert done.returncode == 0, done.stdout
+    # Pre-commit names only the email: its footer is read from disk.
+    assert _audit(repo, "emails/news.html.j2", select="P001").returncode == 0
+    # And instrument does not add a second pixel to the email (P002 would flag it).
+    done = _ctamap(repo, "instrument", ".")
+    assert done.returncode == 0, done.stderr
+    assert (repo / "emails/news.html.j2").read_text("utf-8") == NEWS
+    assert _audit(repo, select="P001,P002").returncode == 0
+
+
+def test_p001_an_email_whose_footer_has_no_pixel_still_lacks_one(tmp_path: Path) -> None:
+    footer = "<p>Example Inc.</p>\n"
+    repo = _repo(tmp_path, {"emails/news.html.j2": NEWS, "partials/footer.html.j2": footer})
+    (repo / "ctamap.toml").write_text(PIXEL_CONFIG, "utf-8")
+    done = _audit(repo, select="P001")
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "emails/news.html.j2:1:7: P001 HTML document has no open pixel"
+    ]
+    fixed = _ctamap(repo, "instrument", ".")
+    assert fixed.returncode == 0, fixed.stderr
+    assert "data-ctamap-pixel" in (repo / "emails/news.html.j2").read_text("utf-8")
+    assert _audit(repo, select="P001,P002").returncode == 0

@@ -30,7 +30,16 @@ def _tree(root: Path) -> Path:
             shutil.copy2(item, target)
             n += 1
     (root / "broken.html").write_text("<p>\n{% if x %}\n")
+    # Its footer gives this email its pixel: workers must see that too, and add none.
+    (root / "news.html").write_text(NEWS)
+    (root / "partials").mkdir()
+    (root / "partials/footer.html").write_text(
+        '<img src="https://t.example.com/o.gif" data-ctamap-pixel>'
+    )
     return root
+
+
+NEWS = '<html><body><p>News</p>{% include "partials/footer.html" %}</body></html>\n'
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
@@ -51,6 +60,7 @@ def test_workers_give_the_serial_result(tmp_path: Path, in_place: bool) -> None:
         results[jobs] = (result, _snapshot(root), _snapshot(out) if out else {})
     serial, parallel = results[1], results[2]
     assert parallel[1] == serial[1] and parallel[2] == serial[2]
+    assert (serial[2] or serial[1])["news.html"] == NEWS.encode()
     if not in_place:  # the mirror is complete: the unparsable file is copied as it is
         assert parallel[2]["broken.html"] == b"<p>\n{% if x %}\n"
     assert parallel[0].map_changed and serial[0].map_changed

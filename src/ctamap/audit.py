@@ -218,6 +218,7 @@ def audit(
         Classifier(config),
         plans=dict(zip(workspace.files, workspace.plans, strict=True)),
         linkmap=workspace.linkmap,
+        built_graph=workspace.graph,
     )
     findings: list[Finding] = []
     for file, template in templates:

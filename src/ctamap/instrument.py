@@ -10,7 +10,7 @@ import difflib
 import functools
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,10 +190,12 @@ def plan_template(
     campaign: str,
     previous: Sequence[LinkMapEntry] = (),
     slug: str = "",
+    pixel_served: str = "",
 ) -> TemplatePlan:
     """The edits for one template; `previous` are its entries in the link map, which say what
     ctamap wrote last time (and may rewrite when the policy changes) and what the author did.
-    `slug` is the template's ID prefix (`{template}`), from the allocation against the map."""
+    `slug` is the template's ID prefix (`{template}`), from the allocation against the map.
+    `pixel_served` says which layout or partial gives the email its pixel (see `pixels`)."""
     slug = slug or (ids[0].rsplit(".", 1)[0] if ids else template_slugs(key, template.is_text)[0])
     source = template.scan.source
     managed = managed_params(config)
@@ -248,11 +250,11 @@ def plan_template(
                     authored_url = without_params(cta.url, owned | mine, cta.query)
         tracked_urls.append(tracked_url)
         authored_urls.append(authored_url)
-    if (pixel := _pixel_edit(template, config, key, slug, campaign)) is not None:
+    if not pixel_served and (pixel := _pixel_edit(template, config, key, slug, campaign)):
         edits.append(pixel)
     exempt = ""
     if config.pixel.url and template.scan.is_document and not template.is_text:
-        exempt = pixel_exemption(key, template, config)
+        exempt = pixel_exemption(key, template, config) or pixel_served
     entries = tuple(
         _entry(key, cta, link_id, tracked_url, authored or base_url(cta.url, managed, cta.query))
         for cta, link_id, tracked_url, authored in zip(
@@ -296,9 +298,14 @@ def key_bases(root: Path, map_folder: Path) -> tuple[Path, ...]:
 
 
 def plan_all(
-    templates: Sequence[tuple[str, Template]], linkmap: LinkMap, config: Config, campaign: str
+    templates: Sequence[tuple[str, Template]],
+    linkmap: LinkMap,
+    config: Config,
+    campaign: str,
+    pixel_served: Mapping[str, str] | None = None,
 ) -> list[TemplatePlan]:
-    """Plans for every template, with IDs assigned across all of them against the map."""
+    """Plans for every template, with IDs assigned across all of them against the map;
+    `pixel_served` maps a key to the part that gives that email its pixel."""
     allocations = allocate([(key, t.is_text) for key, t in templates], linkmap)
     managed = managed_params(config)
     plans: list[TemplatePlan] = []
@@ -309,7 +316,14 @@ def plan_all(
         )
         plans.append(
             plan_template(
-                key, template, ids, config, campaign, allocation.entries, allocation.prefix
+                key,
+                template,
+                ids,
+                config,
+                campaign,
+                allocation.entries,
+                allocation.prefix,
+                (pixel_served or {}).get(key, ""),
             )
         )
     return plans

@@ -16,16 +16,17 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ctamap import linkmap as lockfile
-from ctamap.classify import Classifier
+from ctamap.classify import Classifier, Template
 from ctamap.config import Config
 from ctamap.errors import CtamapError, InputError
+from ctamap.graph import TemplateGraph
 from ctamap.ids import Allocation, allocate, assign_template
 from ctamap.instrument import (
     key_bases,
@@ -35,6 +36,7 @@ from ctamap.instrument import (
 )
 from ctamap.linkmap import Format, LinkMapEntry
 from ctamap.pipeline import load_one
+from ctamap.pixels import served_elsewhere
 from ctamap.safewrite import remove_stale_in, shown
 from ctamap.source import jinja_lexer
 from ctamap.walk import STDIN, TemplateFile
@@ -104,6 +106,9 @@ class _Task:
                         self.campaign,
                         allocation.entries,
                         allocation.prefix,
+                        served_elsewhere(
+                            file, template, self.config, _graph_of(file, template, self.config)
+                        ),
                     )
                     applied = apply_plan(
                         file, plan, out_dir=self.out_dir, check=self.check, with_diff=self.with_diff
@@ -132,6 +137,13 @@ def _classifier(config: Config) -> Classifier:
     if not _CACHED or _CACHED[0][0] is not config:
         _CACHED[:] = [(config, Classifier(config))]
     return _CACHED[0][1]
+
+
+def _graph_of(
+    file: TemplateFile, template: Template, config: Config
+) -> Callable[[], TemplateGraph]:
+    """A file's own graph: what it uses is read from disk (workers see one file at a time)."""
+    return lambda: TemplateGraph.of([(file, template)], config, _classifier(config))
 
 
 def _workers(files: Sequence[TemplateFile], jobs: int | None) -> int:

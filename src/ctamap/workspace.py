@@ -13,6 +13,7 @@ from pathlib import Path
 from ctamap import linkmap as lockfile
 from ctamap.config import Config
 from ctamap.errors import ConfigError, CtamapError, InputError
+from ctamap.graph import TemplateGraph
 from ctamap.instrument import (
     TemplatePlan,
     key_bases,
@@ -23,6 +24,7 @@ from ctamap.instrument import (
 )
 from ctamap.linkmap import Format, LinkMap, LinkMapEntry
 from ctamap.pipeline import load
+from ctamap.pixels import served_elsewhere
 from ctamap.walk import STDIN, TemplateFile, collect_reporting
 
 
@@ -35,6 +37,8 @@ class Workspace:
     plans: tuple[TemplatePlan, ...]
     errors: tuple[InputError, ...]
     failed: tuple[TemplateFile, ...] = ()  # files that could not be read or parsed
+    # Layouts and partials of the run, when planning the pixel needed them (audit reuses it).
+    graph: TemplateGraph | None = None
 
 
 def combined(workspaces: Sequence[Workspace]) -> Workspace:
@@ -138,7 +142,19 @@ def load_workspace(
         (f.relative if f.path == STDIN else template_key(f.path, bases), t)
         for f, t in loaded.templates
     ]
-    plans = plan_all(keyed, linkmap, config, campaign or config.campaign)
+    built: list[TemplateGraph] = []
+
+    def graph() -> TemplateGraph:
+        if not built:
+            built.append(TemplateGraph.of(loaded.templates, config))
+        return built[0]
+
+    served = {
+        key: why
+        for (file, template), (key, _) in zip(loaded.templates, keyed, strict=True)
+        if (why := served_elsewhere(file, template, config, graph))
+    }
+    plans = plan_all(keyed, linkmap, config, campaign or config.campaign, served)
     return Workspace(
         config=config,
         map_path=location,
@@ -147,6 +163,7 @@ def load_workspace(
         plans=tuple(plans),
         errors=loaded.errors,
         failed=loaded.failed,
+        graph=built[0] if built else None,
     )
 
 

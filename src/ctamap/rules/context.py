@@ -91,6 +91,7 @@ class Project:
     linkmap: LinkMap = field(default_factory=LinkMap)
     _loaded: dict[Path, Template | None] = field(default_factory=dict)
     _owners: dict[str, str] | None = None
+    built_graph: TemplateGraph | None = None  # the workspace's, when planning built one
 
     @cached_property
     def _by_file(self) -> Mapping[TemplateFile, Template]:
@@ -104,6 +105,8 @@ class Project:
     @cached_property
     def graph(self) -> TemplateGraph:
         """Layouts and partials: who extends or includes whom (read once per run)."""
+        if self.built_graph is not None:
+            return self.built_graph
         return TemplateGraph.of(self.templates, self.config, self.classifier)
 
     def composition(

@@ -17,7 +17,9 @@ def missing_open_pixel(ctx: Context) -> Iterator[Hit]:
 
     ## What it does
     When `[pixel] url` is set, flags full HTML (or MJML) documents — those with a `<body>` —
-    that have no element marked `data-ctamap-pixel`. Partials and `{% extends %}` children are
+    that have no element marked `data-ctamap-pixel`. The email a recipient gets is judged: a
+    pixel in a partial the document includes (`{% include "footer.html" %}`) or in its layout
+    serves it, and `instrument` adds none of its own. Partials and `{% extends %}` children are
     not checked: the pixel belongs to the document they end up in. Templates matched by
     `[pixel] exclude` (security or legal mail such as password resets) and documents whose
     `<body>` carries `data-ctamap-pixel="off"` want no pixel and are not flagged either.
@@ -44,7 +46,7 @@ def missing_open_pixel(ctx: Context) -> Iterator[Hit]:
     scan = ctx.template.scan
     plan = ctx.plan
     if plan is not None and plan.pixel_exemption:
-        return  # excluded in config, or opted out on its body: no pixel is wanted here
+        return  # excluded, opted out on its body, or served by a part: none is wanted here
     if ctx.config.pixel.url and scan.is_document and not scan.pixels:
         # The suggested fix is the insertion `instrument` plans (same markup, same place).
         fixes = tuple(
