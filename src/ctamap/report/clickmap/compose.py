@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ctamap.report.clickmap.emails import Part
 from ctamap.source import SpanKind
@@ -134,6 +134,26 @@ def _blocks(nodes: list[_Node], into: dict[str, _Node]) -> dict[str, _Node]:
     return into
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """Where a node is being composed: what every handler needs besides the node itself."""
+
+    chains: Mapping[str, list[_Node]]
+    """Block name -> its definitions, the most derived first (from the files that extend)."""
+    slot: str | None = None
+    """What the layout's content slot shows (Liquid `layout`, a Handlebars partial block)."""
+    parent_block: Callable[[], str] | None = None
+    """What `super()` shows inside the block being composed (the next definition)."""
+    depth: int = 0
+    """How many files deep this is (layouts and partials nest at most `_DEPTH`)."""
+
+    def file(
+        self, chains: Mapping[str, list[_Node]] | None = None, slot: str | None = None
+    ) -> _Scope:
+        """The scope of a file this one pulls in: one level deeper, outside any block."""
+        return _Scope({} if chains is None else chains, slot, None, self.depth + 1)
+
+
 @dataclass
 class Composer:
     """Composes emails from the copies of their files, keyed as in `Part.targets`."""
@@ -156,150 +176,82 @@ class Composer:
 
     def compose(self, key: str) -> str:
         """The email `key` as sent, from its copy and those of what it uses."""
-        return self._file(key, {}, None, 0) or ""
+        return self._file(key, _Scope({})) or ""
 
-    def _file(
-        self, key: str, chains: dict[str, list[_Node]], slot: str | None, depth: int
-    ) -> str | None:
+    def _file(self, key: str, scope: _Scope) -> str | None:
         nodes = self._tree(key)
-        if nodes is None or depth > _DEPTH or key in self._open:
+        if nodes is None or scope.depth > _DEPTH or key in self._open:
             return None
         self.placed.add(key)
         self._open.append(key)
         try:
-            return self._compose_file(nodes, chains, slot, depth)
+            return self._compose_file(nodes, scope)
         finally:
             self._open.pop()
 
-    def _compose_file(
-        self,
-        nodes: list[_Node],
-        chains: dict[str, list[_Node]],
-        slot: str | None,
-        depth: int,
-    ) -> str:
+    def _compose_file(self, nodes: list[_Node], scope: _Scope) -> str:
+        chains = scope.chains
         parent = next((n for n in nodes if n.op == "X" and n.arg in self.copies), None)
         if parent is not None:  # `extends`: the parent renders, with this file's blocks
             merged = {
                 name: [*chains.get(name, []), node] for name, node in _blocks(nodes, {}).items()
             }
             merged.update({name: chain for name, chain in chains.items() if name not in merged})
-            shown = self._file(parent.arg, merged, slot, depth + 1)
+            shown = self._file(parent.arg, scope.file(merged, scope.slot))
             if shown is not None:
                 return shown
         layout = next((n for n in nodes if n.op == "L" and n.arg in self.copies), None)
         if layout is not None:  # Liquid `layout`: this file is the layout's content
-            content = self._nodes([n for n in nodes if n is not layout], chains, slot, None, depth)
-            shown = self._file(layout.arg, {}, content, depth + 1)
+            content = self._nodes([n for n in nodes if n is not layout], scope)
+            shown = self._file(layout.arg, scope.file(slot=content))
             if shown is not None:
                 return shown
-        return self._nodes(nodes, chains, slot, None, depth)
+        return self._nodes(nodes, scope)
 
-    def _nodes(
-        self,
-        nodes: list[_Node],
-        chains: dict[str, list[_Node]],
-        slot: str | None,
-        parent_block: Callable[[], str] | None,
-        depth: int,
-    ) -> str:
+    def _nodes(self, nodes: list[_Node], scope: _Scope) -> str:
         out: list[str] = []
         for node in nodes:
-            shown = self._node(node, chains, slot, parent_block, depth)
+            shown = _SHOW.get(node.op, _as_written)(self, node, scope)
             out.append(self.plain(shown) if node.in_tag and node.op != "text" else shown)
         return "".join(out)
 
-    def _node(
-        self,
-        node: _Node,
-        chains: dict[str, list[_Node]],
-        slot: str | None,
-        parent_block: Callable[[], str] | None,
-        depth: int,
-    ) -> str:
-        return _SHOW.get(node.op, _as_written)(self, node, chains, slot, parent_block, depth)
-
-    def _defined_block(
-        self,
-        node: _Node,
-        chains: dict[str, list[_Node]],
-        slot: str | None,
-        parent_block: Callable[[], str] | None,
-        depth: int,
-    ) -> str:
+    def _defined_block(self, node: _Node, scope: _Scope) -> str:
         # The most derived definition wins wherever the block stands; a layout's own (not
         # collected: it extends nothing) is the last resort.
-        chain = chains.get(node.arg, [])
+        chain = scope.chains.get(node.arg, [])
         if node not in chain:
             chain = [*chain, node]
-        return self._block(chain, chains, slot, depth)
+        return self._block(chain, scope)
 
-    def _include(
-        self,
-        node: _Node,
-        chains: dict[str, list[_Node]],
-        slot: str | None,
-        parent_block: Callable[[], str] | None,
-        depth: int,
-    ) -> str:
-        placed = self._file(node.arg, {}, None, depth + 1)
+    def _include(self, node: _Node, scope: _Scope) -> str:
+        placed = self._file(node.arg, scope.file())
         return node.shown if placed is None else placed
 
-    def _partial_block(
-        self,
-        node: _Node,
-        chains: dict[str, list[_Node]],
-        slot: str | None,
-        parent_block: Callable[[], str] | None,
-        depth: int,
-    ) -> str:
-        content = self._nodes(node.children, chains, slot, parent_block, depth)
-        placed = self._file(node.arg, {}, content, depth + 1)
+    def _partial_block(self, node: _Node, scope: _Scope) -> str:
+        content = self._nodes(node.children, scope)
+        placed = self._file(node.arg, scope.file(slot=content))
         return node.shown + content + node.closing if placed is None else placed
 
-    def _slot(
-        self,
-        node: _Node,
-        chains: dict[str, list[_Node]],
-        slot: str | None,
-        parent_block: Callable[[], str] | None,
-        depth: int,
-    ) -> str:
-        return node.shown if slot is None else slot
+    def _slot(self, node: _Node, scope: _Scope) -> str:
+        return node.shown if scope.slot is None else scope.slot
 
-    def _super(
-        self,
-        node: _Node,
-        chains: dict[str, list[_Node]],
-        slot: str | None,
-        parent_block: Callable[[], str] | None,
-        depth: int,
-    ) -> str:
-        return node.shown if parent_block is None else parent_block()
+    def _super(self, node: _Node, scope: _Scope) -> str:
+        return node.shown if scope.parent_block is None else scope.parent_block()
 
-    def _block(
-        self, chain: list[_Node], chains: dict[str, list[_Node]], slot: str | None, depth: int
-    ) -> str:
+    def _block(self, chain: list[_Node], scope: _Scope) -> str:
         """The most derived definition of a block; `super()` in it is the next one."""
         first, rest = chain[0], chain[1:]
-        parent = (lambda: self._block(rest, chains, slot, depth)) if rest else None
-        return self._nodes(first.children, chains, slot, parent, depth)
+        parent = (lambda: self._block(rest, scope)) if rest else None
+        return self._nodes(first.children, replace(scope, parent_block=parent))
 
 
-def _as_written(
-    composer: Composer,
-    node: _Node,
-    chains: dict[str, list[_Node]],
-    slot: str | None,
-    parent_block: Callable[[], str] | None,
-    depth: int,
-) -> str:
+def _as_written(composer: Composer, node: _Node, scope: _Scope) -> str:
     """Text, and an extends/layout tag that was not followed: shown as its copy has it."""
     return node.shown
 
 
 #: What each token becomes in the composed email (`text` and any other: as written).
-_SHOW: dict[str, Callable[..., str]] = {
+_SHOW: dict[str, Callable[[Composer, _Node, _Scope], str]] = {
     "B": Composer._defined_block,
     "I": Composer._include,
     "P": Composer._partial_block,
