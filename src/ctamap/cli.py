@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the config module is imported by the commands that need it
 
     from ctamap.config import Config, ConfigGroup
     from ctamap.report import Report, ReportOptions
+    from ctamap.report.catalog import LinkMapTemplates
     from ctamap.workspace import Workspace
 
 # Start-up allocates only what lives as long as the process (modules, classes, compiled
@@ -977,7 +978,7 @@ def report(
     start = maps[0].resolve().parent if maps else None
     settings = load(config, start=start)
     map_paths = tuple(maps) if maps else (settings.root / settings.link_map,)
-    layouts, twins = _composition(map_paths, settings, templates_dir)
+    layouts, twins, templates = _composition(map_paths, settings, templates_dir)
     options = ReportOptions(
         layouts=layouts,
         twins=twins,
@@ -1052,7 +1053,7 @@ def report(
         _emit(rendered.getvalue(), output_file)
     if html_file is not None:
         _write_click_map(options, settings, reports, html_file, sample_data, load_images,
-                         templates_dir)  # fmt: skip
+                         templates_dir, templates)  # fmt: skip
     if result.errors:
         raise typer.Exit(EXIT_ERROR)
 
@@ -1068,21 +1069,26 @@ def _template_bases(
 
 def _composition(
     maps: Sequence[Path], settings: Config, templates_dir: Path | None
-) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, str], ...]]:
+) -> tuple[
+    tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, str], ...], LinkMapTemplates | None
+]:
     """`ReportOptions.layouts` and `.twins`: which of the link map's templates are layouts
     (and the emails using each) and which text template is whose twin, from the templates
-    themselves and the config's `[pairs]` (none found: every template is its own email)."""
+    themselves and the config's `[pairs]` (none found: every template is its own email);
+    and those templates as read, for the click map."""
     from ctamap.report import load_link_maps
-    from ctamap.report.catalog import composition, twins
+    from ctamap.report.catalog import composition_of, read_templates, twins
 
     try:
         entries = load_link_maps(maps)
     except CtamapError:
-        return (), ()  # the report itself says what is wrong with the map
+        return (), (), None  # the report itself says what is wrong with the map
     bases = _template_bases(maps, settings, templates_dir)
+    templates = read_templates(entries, bases, settings)
     return (
-        tuple(sorted(composition(entries, bases, settings).items())),
+        tuple(sorted(composition_of(templates).items())),
         tuple(sorted(twins(entries, bases, settings).items())),
+        templates,
     )
 
 
@@ -1094,8 +1100,10 @@ def _write_click_map(
     sample_data: Path | None,
     load_images: bool,
     templates_dir: Path | None,
+    templates: LinkMapTemplates | None,
 ) -> None:
-    """The click map of the report (and its per-template, day and part views) to `html_file`."""
+    """The click map of the report (and its per-template, day and part views) to `html_file`;
+    `templates` are those the report read (each is read once per run)."""
     from ctamap.instrument import write_atomic
     from ctamap.report import load_link_maps
     from ctamap.report.clickmap import ClickMapOptions, Views, build_click_map
@@ -1110,6 +1118,7 @@ def _write_click_map(
             sample_data=sample_data,
             load_images=load_images,
             sources=(*(str(m) for m in options.maps), *options.logs),
+            templates=templates,
         ),
     )
     try:

@@ -9,7 +9,7 @@ the link map and the template graph; `tables` turns it into rows the SQL stages 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -129,12 +129,42 @@ def build_catalog(
     return EmailCatalog(email_of, sent_in, part_of, aliases)
 
 
-def composition(
+@dataclass(frozen=True)
+class LinkMapTemplates:
+    """The link map's templates as one report run reads them: each file found read and
+    scanned once, with the template graph over them. The catalogue (`composition`) and the
+    click map both read it, so a `report --html` run builds the graph once."""
+
+    graph: TemplateGraph
+    config: Config
+    """The config the graph resolves names with (`graph_config`)."""
+    key_of: Mapping[Path, str]
+    """File path -> its key: the link map's, or its path below a base for an email with no
+    link of its own (`linkless`)."""
+    layouts: tuple[TemplateFile, ...]
+    """The templates of the link map that other templates use."""
+    linkless: tuple[str, ...] = ()
+    """Emails the link map has no entry for, found beside the emails sharing a layout."""
+
+    def template(self, path: Path) -> Template | None:
+        """The scanned template at `path`, when the run read it."""
+        return self.graph.template(self.graph.file(path)) if path in self.key_of else None
+
+
+def graph_config(config: Config, files: Iterable[TemplateFile], bases: Sequence[Path]) -> Config:
+    """The config the template graph resolves names with: its root must hold the templates
+    (layout names are looked up from each folder up to the root), else the first base does."""
+    root = config.root.resolve()
+    if all(f.path.is_relative_to(root) for f in files) or not bases:
+        return config
+    return replace(config, root=bases[0].resolve())
+
+
+def read_templates(
     entries: Iterable[LinkMapEntry], bases: Sequence[Path], config: Config
-) -> dict[str, tuple[str, ...]]:
-    """Layout or partial key -> keys of the emails that use it, from the template graph of
-    the link map's templates found under `bases` (the first base holding a key wins).
-    Templates not found are left out: their links then count as their own email's.
+) -> LinkMapTemplates | None:
+    """The link map's templates found under `bases` (the first base holding a key wins) and
+    their graph; None when none is found.
 
     An email with no link of its own (a password reset on the house layout) has no entry in
     the link map, yet the layout's links are sent in it: such emails are looked for beside
@@ -145,20 +175,38 @@ def composition(
 
     files, key_of = _files(entries, bases, config)
     if not files:
-        return {}
+        return None
+    config = graph_config(config, files, bases)
     loaded = load(files, config)
     graph = TemplateGraph.of(loaded.templates, config)
-    layouts = [file for file, _ in loaded.templates if graph.is_layout(file)]
+    layouts = tuple(file for file, _ in loaded.templates if graph.is_layout(file))
     extra = _linkless(graph, layouts, key_of, bases, config)
     if extra:
         graph = TemplateGraph.of([*loaded.templates, *extra.values()], config)
         key_of.update({file.path: key for key, (file, _) in extra.items()})
+    return LinkMapTemplates(graph, config, key_of, layouts, tuple(sorted(extra)))
+
+
+def composition_of(templates: LinkMapTemplates | None) -> dict[str, tuple[str, ...]]:
+    """Layout or partial key -> keys of the emails that use it. Templates not found are left
+    out: their links then count as their own email's."""
+    if templates is None:
+        return {}
+    key_of = templates.key_of
     found: dict[str, tuple[str, ...]] = {}
-    for file in layouts:
-        users = tuple(sorted(key_of[u.path] for u in graph.emails_using(file) if u.path in key_of))
-        if users:
-            found[key_of[file.path]] = users
+    for file in templates.layouts:
+        users = templates.graph.emails_using(file)
+        keys = tuple(sorted(key_of[u.path] for u in users if u.path in key_of))
+        if keys:
+            found[key_of[file.path]] = keys
     return found
+
+
+def composition(
+    entries: Iterable[LinkMapEntry], bases: Sequence[Path], config: Config
+) -> dict[str, tuple[str, ...]]:
+    """`composition_of` the link map's templates found under `bases` (`read_templates`)."""
+    return composition_of(read_templates(entries, bases, config))
 
 
 def _linkless(
@@ -214,20 +262,22 @@ def _key_below(path: Path, bases: Sequence[Path]) -> str | None:
 def _files(
     entries: Iterable[LinkMapEntry], bases: Sequence[Path], config: Config
 ) -> tuple[list[TemplateFile], dict[Path, str]]:
-    """The link map's templates found under `bases` (the first base holding a key wins)."""
+    """The link map's templates found under `bases` (the first base holding a key wins); a
+    template whose links the map calls text versions is read as text, as `instrument` did."""
     from ctamap.walk import TemplateFile, display, is_text_name
 
+    listed = list(entries)
+    texts = {entry.template for entry in listed if entry.kind == "text-version"}
     files: list[TemplateFile] = []
     key_of: dict[Path, str] = {}
-    for key in sorted({entry.template for entry in entries}):
+    for key in sorted({entry.template for entry in listed}):
         for base in bases:
             candidate = base / key
             if candidate.is_file():
                 path = candidate.resolve()
                 key_of[path] = key
-                files.append(
-                    TemplateFile(path, display(path), key, is_text_name(path.name, config))
-                )
+                is_text = key in texts or is_text_name(path.name, config)
+                files.append(TemplateFile(path, display(path), key, is_text))
                 break
     return files, key_of
 

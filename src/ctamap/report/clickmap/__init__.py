@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ctamap.config import Config
 from ctamap.linkmap import LinkMapEntry
+from ctamap.report.catalog import LinkMapTemplates
 from ctamap.report.clickmap.emails import EmailView, Part, breakdown, email_views
 from ctamap.report.clickmap.frame import FrameOptions, frame_document
 from ctamap.report.clickmap.page import PageData, csp, render_page
@@ -33,6 +34,8 @@ class ClickMapOptions:
     load_images: bool = False
     title: str = "Click map"
     sources: tuple[str, ...] = ()
+    templates: LinkMapTemplates | None = None
+    """The templates and graph the report read for its catalogue (read again when None)."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,9 @@ def build_click_map(
     views: Views, entries: list[LinkMapEntry], config: Config, options: ClickMapOptions
 ) -> str:
     """The page's HTML."""
-    emails: list[EmailView] = email_views(entries, views.report, config, options.template_bases)
+    emails: list[EmailView] = email_views(
+        entries, views.report, config, options.template_bases, options.templates
+    )
     sample = (
         load_sample_data(options.sample_data, sorted({e.template for e in entries}))
         if options.sample_data is not None

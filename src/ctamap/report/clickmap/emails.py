@@ -23,6 +23,7 @@ from ctamap.walk import TemplateFile
 if TYPE_CHECKING:
     from ctamap.classify import Template
     from ctamap.graph import TemplateGraph
+    from ctamap.report.catalog import LinkMapTemplates
 
 
 @dataclass(frozen=True)
@@ -261,42 +262,39 @@ def _key_for(path: Path, bases: Sequence[Path]) -> str:
     return path.as_posix()
 
 
-def _graph_config(config: Config, files: Iterable[TemplateFile], bases: Sequence[Path]) -> Config:
-    """The config the template graph resolves names with: its root must hold the templates
-    (layout names are looked up from each folder up to the root), else the first base does."""
-    root = config.root.resolve()
-    if all(f.path.is_relative_to(root) for f in files) or not bases:
-        return config
-    return replace(config, root=bases[0].resolve())
-
-
 def email_views(
     entries: list[LinkMapEntry],
     report: Report,
     config: Config,
     bases: Sequence[Path],
+    templates: LinkMapTemplates | None = None,
 ) -> list[EmailView]:
     """One view per email of the link map, in key order: text twins inside their HTML email,
-    layouts and partials inside every email that uses them (not emails of their own)."""
+    layouts and partials inside every email that uses them (not emails of their own).
+    `templates` are those the report read for its catalogue (read here when not given)."""
     from ctamap.graph import TemplateGraph, Twins
+    from ctamap.report.catalog import read_templates
+
+    shared = templates if templates is not None else read_templates(entries, bases, config)
+
+    def read(key: str, path: Path | None, own: list[LinkMapEntry]) -> _Loaded:
+        scanned = shared.template(path.resolve()) if shared and path else None
+        return _read(key, path, own, entries, config, bases, scanned)
 
     by_template_key: dict[str, list[LinkMapEntry]] = {}
     for entry in entries:
         by_template_key.setdefault(entry.template, []).append(entry)
     keys = sorted(by_template_key)
-    loaded = {
-        key: _read(key, resolve_template(key, bases), by_template_key[key], entries, config, bases)
-        for key in keys
-    }
+    loaded = {key: read(key, resolve_template(key, bases), by_template_key[key]) for key in keys}
     files = {key: item.file for key, item in loaded.items() if item.file is not None}
     key_of = {file.path: key for key, file in files.items()}
-    graph_config = _graph_config(config, files.values(), bases)
+    graph_config = shared.config if shared is not None else config
     scanned = [
         (item.file, item.template)
         for item in loaded.values()
         if item.file is not None and item.template is not None
     ]
-    graph = TemplateGraph.of(scanned, graph_config)
+    graph = shared.graph if shared is not None else TemplateGraph.of(scanned, graph_config)
     twins = Twins(graph_config, files.values())
     text_keys = {key for key, item in loaded.items() if _is_text(item, key, config)}
     html_of: dict[str, str | None] = {}
@@ -310,17 +308,19 @@ def email_views(
     # Emails with no link of their own, sent inside a layout: the report found them beside
     # the emails sharing it (`catalog.composition`); their references are followed too.
     linkless: dict[str, _Loaded] = {}
+    unread = False  # a linkless email the shared graph does not have
     for email in report.emails:
         path = resolve_template(email.email, bases) if email.in_link_map else None
         if email.email in by_template_key or path is None:
             continue
-        item = _read(email.email, path, [], entries, config, bases)
+        item = read(email.email, path, [])
         if item.file is not None and item.template is not None:
             linkless[email.email] = loaded[email.email] = item
             files[email.email] = item.file
             key_of[item.file.path] = email.email
             scanned.append((item.file, item.template))
-    if linkless:
+            unread |= shared is None or item.file.path not in shared.key_of
+    if unread:
         graph = TemplateGraph.of(scanned, graph_config)
 
     def composed(key: str) -> tuple[Part, tuple[Part, ...]]:
