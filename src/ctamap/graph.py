@@ -436,6 +436,13 @@ class TemplateGraph:
         visit(file.path)
         return tuple(self.file(path) for path in seen)
 
+    def text_references(
+        self, file: TemplateFile, template: Template
+    ) -> tuple[tuple[Reference, TemplateFile], ...]:
+        """What the text version `file` uses directly (`{% extends "base.txt" %}`), resolved,
+        in document order: read when asked, like `text_parts`."""
+        return tuple((ref, self.file(target)) for ref, target in self._edges(file.path, template))
+
     def text_parts(self, file: TemplateFile, template: Template) -> tuple[Template, ...]:
         """The layouts and partials a text version uses (`{% extends "base.txt" %}`), read
         when asked: text versions are kept out of the graph of HTML emails and their layouts."""

@@ -336,39 +336,70 @@ def email_views(
                 for ref, target in graph.references(member)
             )
         for member in graph.uses(file):
-            member_key = key_of.get(member.path) or _key_for(member.path, bases)
-            item = loaded.get(member_key) or _read(
-                member_key, member.path, [], entries, config, bases, graph.template(member)
-            )
-            used.append(replace(item.part, targets=targets[member.path]))
+            used.append(used_part(member, graph.template(member), targets[member.path]))
         return replace(loaded[key].part, targets=targets[file.path]), tuple(used)
+
+    def used_part(
+        member: TemplateFile, scanned: Template | None, targets: tuple[tuple[int, str], ...]
+    ) -> Part:
+        member_key = key_of.get(member.path) or _key_for(member.path, bases)
+        item = loaded.get(member_key) or _read(
+            member_key, member.path, [], entries, config, bases, scanned
+        )
+        return replace(item.part, targets=targets)
+
+    def composed_text(key: str) -> tuple[Part, tuple[Part, ...]]:
+        """A text version with its tag targets, and the text layouts and partials it uses
+        (the graph keeps text versions out of the HTML emails' edges: asked here)."""
+        file, template = files.get(key), loaded[key].template
+        if file is None or template is None:
+            return loaded[key].part, ()
+        members = [(file, template)]
+        targets: dict[Path, tuple[tuple[int, str], ...]] = {}
+        for member, scanned in members:  # grows as it goes: each used file once
+            references = graph.text_references(member, scanned)
+            targets[member.path] = tuple(
+                (ref.start, key_of.get(target.path) or _key_for(target.path, bases))
+                for ref, target in references
+            )
+            for _, target in references:
+                found = graph.template(target)
+                if found is not None and all(target.path != m.path for m, _ in members):
+                    members.append((target, found))
+        used = tuple(used_part(m, scanned, targets[m.path]) for m, scanned in members[1:])
+        return replace(loaded[key].part, targets=targets[file.path]), used
+
+    texts = {key: composed_text(key) for key in text_keys}
+    # A text layout is shown inside the text versions that use it, not as an email.
+    text_layouts = {used.template for _, uses in texts.values() for used in uses}
 
     per_email = _figures_lookup(report)
     overall = {cta.id: cta for cta in report.ctas}
     views: list[EmailView] = []
     for key in sorted([*keys, *linkless]):
-        if html_of.get(key) is not None or key in in_use:
+        if html_of.get(key) is not None or key in in_use or key in text_layouts:
             continue  # shown inside its HTML email / inside the emails that use it
         own = per_email.get(key)
         if own is not None:
             figures = {cta.id: cta for cta in own.ctas}
         else:  # no event of this email, or (an old report) no per-email figures at all
             figures = {} if report.emails else overall
-        html, uses = composed(key)
-        parts = [
-            replace(
-                _drop_retired(html.with_figures(figures), figures),
-                uses=tuple(_drop_retired(u.with_figures(figures), figures) for u in uses),
-            )
-        ]
+        parts = [_shown(*(texts[key] if key in texts else composed(key)), figures)]
         for text_key in (k for k in keys if html_of.get(k) == key):
-            text = loaded[text_key].part.with_figures(figures)
-            parts.append(_drop_retired(text, figures))
+            parts.append(_shown(*texts[text_key], figures))
         summary, note = (own.summary, own.note) if own is not None else (None, None)
         if own is None and report.emails:
             note = "No event of this email is in the input: its links show no figures."
         views.append(EmailView(key, tuple(parts), summary, note))
     return views
+
+
+def _shown(part: Part, uses: tuple[Part, ...], figures: Mapping[str, CtaTotals]) -> Part:
+    """A part as one email shows it: with that email's figures, inside what it uses."""
+    return replace(
+        _drop_retired(part.with_figures(figures), figures),
+        uses=tuple(_drop_retired(u.with_figures(figures), figures) for u in uses),
+    )
 
 
 def _is_text(item: _Loaded, key: str, config: Config) -> bool:

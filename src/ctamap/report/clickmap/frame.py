@@ -205,19 +205,32 @@ def html_copy(
     return _splice(text, edits, escape_gaps=False)
 
 
-def text_copy(part: Part, values: Mapping[str, Any]) -> str:
-    """A text template as HTML: escaped text in a `<pre>`, each URL a marked link."""
+def text_body(
+    part: Part, values: Mapping[str, Any], index: int = 0, compose_tags: bool = False
+) -> str:
+    """A text template as HTML text: escaped, each URL a marked link (ref `index.link`); with
+    `compose_tags`, tokens where text layouts and partials go."""
     assert part.source is not None
-    edits = _tag_edits(part, values, is_html=False)
+    shape = compose.structure(part) if compose_tags else None
+    edits = _tag_edits(part, values, is_html=False, shape=shape)
     for ref, link in enumerate(part.links):
         for (start, _), end in zip(link.occurrences, link.ends, strict=False):
-            edits.append((start, start, f'<a {REF}="0.{ref}">'))
+            edits.append((start, start, f'<a {REF}="{index}.{ref}">'))
             edits.append((end, end, "</a>"))
-    body = _splice(part.source.text, edits, escape_gaps=True)
+    return _splice(part.source.text, edits, escape_gaps=True)
+
+
+def text_document(body: str) -> str:
+    """A text version's (composed) body as the frame's document: in a `<pre>`."""
     return (
         '<!DOCTYPE html><html><head></head><body><pre class="ctamap-text">'
         f"{body}</pre></body></html>"
     )
+
+
+def text_copy(part: Part, values: Mapping[str, Any]) -> str:
+    """A text template as HTML: escaped text in a `<pre>`, each URL a marked link."""
+    return text_document(text_body(part, values))
 
 
 def _length(value: str | None) -> str | None:
@@ -371,19 +384,25 @@ def _copy(
     layout or partial each is written in (None: the email's own), and the layouts and
     partials that found no place in it."""
     own = part.template if part.apart else None
-    if part.is_text:
-        marked = {f"0.{i}": (link, own) for i, link in enumerate(part.links)}
-        return text_copy(part, values), marked, ()
     members = [part, *(used for used in part.uses if used.source is not None)]
     if len(members) == 1:
         marked = {f"0.{i}": (link, own) for i, link in enumerate(part.links)}
-        return html_copy(part, values), marked, ()
-    copies = {
-        member.template: html_copy(member, values, index, compose_tags=True)
-        for index, member in enumerate(members)
-    }
-    composer = compose.Composer(copies, plain=_attribute_text)
-    copy = _plain_in_raw_text(composer.compose(part.template))
+        copy = text_copy(part, values) if part.is_text else html_copy(part, values)
+        return copy, marked, ()
+    if part.is_text:  # a text version in its text layout: text composed, then one `<pre>`
+        copies = {
+            member.template: text_body(member, values, index, compose_tags=True)
+            for index, member in enumerate(members)
+        }
+        composer = compose.Composer(copies)
+        copy = text_document(composer.compose(part.template))
+    else:
+        copies = {
+            member.template: html_copy(member, values, index, compose_tags=True)
+            for index, member in enumerate(members)
+        }
+        composer = compose.Composer(copies, plain=_attribute_text)
+        copy = _plain_in_raw_text(composer.compose(part.template))
     links = {
         f"{index}.{i}": (link, member.template if index else None)
         for index, member in enumerate(members)
