@@ -227,3 +227,51 @@ def test_p001_an_email_whose_footer_has_no_pixel_still_lacks_one(tmp_path: Path)
     assert fixed.returncode == 0, fixed.stderr
     assert "data-ctamap-pixel" in (repo / "emails/news.html.j2").read_text("utf-8")
     assert _audit(repo, select="P001,P002").returncode == 0
+
+
+def _excluding(repo: Path, *globs: str) -> None:
+    listed = ", ".join(f'"{glob}"' for glob in globs)
+    (repo / "ctamap.toml").write_text(PIXEL_CONFIG + f"exclude = [{listed}]\n", "utf-8")
+
+
+SECURITY = "layouts/security.html.j2"
+RESET = '{% extends "layouts/security.html.j2" %}{% block content %}<p>Reset.</p>{% endblock %}\n'
+
+
+@pytest.mark.parametrize("run", [".", "layouts/security.html.j2"], ids=["folder", "layout-alone"])
+def test_a_layout_that_only_excluded_emails_use_gets_no_pixel(tmp_path: Path, run: str) -> None:
+    files = {SECURITY: BASE, "emails/security/reset.html.j2": RESET,
+             "layouts/base.html.j2": BASE, "emails/receipt.html.j2": RECEIPT}  # fmt: skip
+    repo = _repo(tmp_path, files)
+    _excluding(repo, "emails/security/*")
+    done = _ctamap(repo, "instrument", run)
+    assert done.returncode == 0, done.stderr
+    assert "notice" not in done.stderr
+    # The reset email's layout serves excluded mail only: no pixel, and P001 agrees.
+    assert "data-ctamap-pixel" not in (repo / SECURITY).read_text("utf-8")
+    audited = _audit(repo, run, select="P001")
+    assert audited.returncode == 0, audited.stdout
+    assert _audit(repo, SECURITY, select="P001").returncode == 0
+    if run == ".":  # the shared layout still gets its pixel for the receipt
+        assert "data-ctamap-pixel" in (repo / "layouts/base.html.j2").read_text("utf-8")
+
+
+def test_an_exclusion_a_shared_layout_defeats_is_said(tmp_path: Path) -> None:
+    reset = RESET.replace("security.html.j2", "base.html.j2")
+    files = {"layouts/base.html.j2": BASE, "emails/security/reset.html.j2": reset,
+             "emails/receipt.html.j2": RECEIPT}  # fmt: skip
+    repo = _repo(tmp_path, files)
+    _excluding(repo, "emails/security/*")
+    notice = (
+        "ctamap: notice: emails/security/reset.html.j2: [pixel] exclude 'emails/security/*' "
+        "cannot keep the pixel out of this email: its layout layouts/base.html.j2 carries the "
+        "pixel for emails/receipt.html.j2; build excluded mail on a layout of its own (see "
+        "docs/configuration.md#pixelexclude)"
+    )
+    done = _ctamap(repo, "instrument", ".")
+    assert done.returncode == 0, done.stderr
+    assert notice in done.stderr.splitlines()
+    assert "data-ctamap-pixel" in (repo / "layouts/base.html.j2").read_text("utf-8")
+    audited = _audit(repo, select="P001")
+    assert audited.returncode == 0
+    assert notice in audited.stderr.splitlines()

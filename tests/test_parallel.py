@@ -15,7 +15,7 @@ from .conftest import FIXTURES
 
 CONFIG = {
     "first_party_domains": ["example.com", "example.co.uk"],
-    "pixel": {"url": "https://t.example.com/o.gif?m={{ message_id }}"},
+    "pixel": {"url": "https://t.example.com/o.gif?m={{ message_id }}", "exclude": ["security/*"]},
 }
 
 
@@ -36,9 +36,16 @@ def _tree(root: Path) -> Path:
     (root / "partials/footer.html").write_text(
         '<img src="https://t.example.com/o.gif" data-ctamap-pixel>'
     )
+    # A layout only excluded mail is built on gets no pixel, decided before the workers run.
+    (root / "layouts").mkdir()
+    (root / "layouts/security.html").write_text(SECURITY)
+    (root / "security").mkdir()
+    (root / "security/reset.html").write_text(RESET)
     return root
 
 
+SECURITY = "<html><body>{% block content %}{% endblock %}</body></html>\n"
+RESET = '{% extends "layouts/security.html" %}{% block content %}Reset{% endblock %}\n'
 NEWS = '<html><body><p>News</p>{% include "partials/footer.html" %}</body></html>\n'
 
 
@@ -61,6 +68,7 @@ def test_workers_give_the_serial_result(tmp_path: Path, in_place: bool) -> None:
     serial, parallel = results[1], results[2]
     assert parallel[1] == serial[1] and parallel[2] == serial[2]
     assert (serial[2] or serial[1])["news.html"] == NEWS.encode()
+    assert (serial[2] or serial[1])["layouts/security.html"] == SECURITY.encode()
     if not in_place:  # the mirror is complete: the unparsable file is copied as it is
         assert parallel[2]["broken.html"] == b"<p>\n{% if x %}\n"
     assert parallel[0].map_changed and serial[0].map_changed

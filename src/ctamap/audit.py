@@ -132,6 +132,7 @@ class AuditResult:
     findings: tuple[Finding, ...]  # sorted by path, line, column, code
     files: tuple[str, ...]  # every file looked at, as shown, including unreadable ones
     errors: tuple[InputError, ...] = ()  # files that could not be audited at all
+    notices: tuple[str, ...] = ()  # see `Workspace.notices`
 
     @property
     def exit_code(self) -> int:
@@ -243,6 +244,7 @@ def audit(
         tuple(sorted(findings, key=lambda f: f.sort_key)),
         tuple(f.display for f in files),
         tuple(errors),
+        workspace.notices,
     )
 
 
@@ -274,4 +276,5 @@ def combined(results: Sequence[AuditResult]) -> AuditResult:
         tuple(sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)),
         tuple(sorted({name for r in results for name in r.files})),
         tuple(e for r in results for e in r.errors),
+        tuple(n for r in results for n in r.notices),
     )

@@ -212,6 +212,12 @@ def _groups(paths: list[Path], given: Path | None, *, tracks: bool = False) -> l
     return groups
 
 
+def _say_notices(notices: tuple[str, ...]) -> None:
+    """What the user must know although nothing failed: one line each, on stderr."""
+    for notice in notices:
+        _say(f"ctamap: notice: {notice}")
+
+
 def _report_errors(errors: tuple[CtamapError, ...]) -> int:
     for error in errors:
         _say_error(error)
@@ -332,6 +338,7 @@ def instrument(
             shown = display(result.map_path) if result.map_path else "?"
             _say(f"{'would update' if check else 'updated'} link map: {shown}")
         status = max(status, _report_errors(result.errors))
+        _say_notices(result.notices)
         would_change = would_change or bool(result.changed or result.map_changed)
     if status == EXIT_OK and check and would_change:
         status = EXIT_FINDINGS
@@ -478,6 +485,7 @@ def audit(
         ]
     )
     _report_errors(result.errors)
+    _say_notices(result.notices)
     _emit(FORMATTERS[chosen](result), output_file)
     _say(summary(result))
     status = result.exit_code

@@ -197,6 +197,12 @@ _MJ_INCLUDE = re.compile(r"<mj-include\b([^>]*)>", re.I)
 _ATTRIBUTE = re.compile(r"""\b([\w-]+)\s*=\s*(["'])(.*?)\2""", re.S)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
+# Where a layout takes its email's content: `{% block %}`, Shopify's `content_for_layout`,
+# Jekyll's `{{ content }}`, Handlebars layouts' `{{{body}}}`: a document that may be a layout.
+LAYOUT_SLOT = re.compile(
+    r"\{%-?\s*block\b|content_for_layout|\{\{-?\s*content\s*-?\}\}|\{\{\{\s*body\s*\}\}\}"
+)
+
 # What a reference makes the target: the page frame an email is poured into, or a piece of it.
 ReferenceKind = Literal["extends", "include", "layout", "render", "partial", "mj-include"]
 _KIND_OF_TAG: dict[str, ReferenceKind] = {
@@ -484,6 +490,7 @@ class TemplateGraph:
 
 
 __all__ = [
+    "LAYOUT_SLOT",
     "PairRule",
     "Reference",
     "TemplateGraph",

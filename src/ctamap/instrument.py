@@ -190,12 +190,13 @@ def plan_template(
     campaign: str,
     previous: Sequence[LinkMapEntry] = (),
     slug: str = "",
-    pixel_served: str = "",
+    pixel_exempt: str = "",
 ) -> TemplatePlan:
     """The edits for one template; `previous` are its entries in the link map, which say what
     ctamap wrote last time (and may rewrite when the policy changes) and what the author did.
     `slug` is the template's ID prefix (`{template}`), from the allocation against the map.
-    `pixel_served` says which layout or partial gives the email its pixel (see `pixels`)."""
+    `pixel_exempt` says why the composed email needs no pixel here although this document
+    lacks one: a layout or partial gives it one, or only excluded emails use it (`pixels`)."""
     slug = slug or (ids[0].rsplit(".", 1)[0] if ids else template_slugs(key, template.is_text)[0])
     source = template.scan.source
     managed = managed_params(config)
@@ -250,11 +251,11 @@ def plan_template(
                     authored_url = without_params(cta.url, owned | mine, cta.query)
         tracked_urls.append(tracked_url)
         authored_urls.append(authored_url)
-    if not pixel_served and (pixel := _pixel_edit(template, config, key, slug, campaign)):
+    if not pixel_exempt and (pixel := _pixel_edit(template, config, key, slug, campaign)):
         edits.append(pixel)
     exempt = ""
     if config.pixel.url and template.scan.is_document and not template.is_text:
-        exempt = pixel_exemption(key, template, config) or pixel_served
+        exempt = pixel_exemption(key, template, config) or pixel_exempt
     entries = tuple(
         _entry(key, cta, link_id, tracked_url, authored or base_url(cta.url, managed, cta.query))
         for cta, link_id, tracked_url, authored in zip(
@@ -302,10 +303,10 @@ def plan_all(
     linkmap: LinkMap,
     config: Config,
     campaign: str,
-    pixel_served: Mapping[str, str] | None = None,
+    pixel_exempt: Mapping[str, str] | None = None,
 ) -> list[TemplatePlan]:
     """Plans for every template, with IDs assigned across all of them against the map;
-    `pixel_served` maps a key to the part that gives that email its pixel."""
+    `pixel_exempt` maps a key to why that document needs no pixel of its own (`pixels`)."""
     allocations = allocate([(key, t.is_text) for key, t in templates], linkmap)
     managed = managed_params(config)
     plans: list[TemplatePlan] = []
@@ -323,7 +324,7 @@ def plan_all(
                 campaign,
                 allocation.entries,
                 allocation.prefix,
-                (pixel_served or {}).get(key, ""),
+                (pixel_exempt or {}).get(key, ""),
             )
         )
     return plans

@@ -26,7 +26,7 @@ from ctamap import linkmap as lockfile
 from ctamap.classify import Classifier, Template
 from ctamap.config import Config
 from ctamap.errors import CtamapError, InputError
-from ctamap.graph import TemplateGraph
+from ctamap.graph import LAYOUT_SLOT, TemplateGraph
 from ctamap.ids import Allocation, allocate, assign_template
 from ctamap.instrument import (
     key_bases,
@@ -36,7 +36,13 @@ from ctamap.instrument import (
 )
 from ctamap.linkmap import Format, LinkMapEntry
 from ctamap.pipeline import load_one
-from ctamap.pixels import served_elsewhere
+from ctamap.pixels import (
+    Exclusions,
+    exclusions,
+    may_be_layout,
+    served_elsewhere,
+    wants_exclusions,
+)
 from ctamap.safewrite import remove_stale_in, shown
 from ctamap.source import jinja_lexer
 from ctamap.walk import STDIN, TemplateFile
@@ -76,6 +82,7 @@ class _Task:
     out_dir: Path | None
     check: bool
     with_diff: bool
+    pixel_exempt: dict[str, str]  # layouts serving only excluded emails (`pixels.exclusions`)
 
     def __call__(self, chunk: list[tuple[TemplateFile, str, Allocation]]) -> list[_Outcome]:
         """Process a chunk of files. Each file's safe write starts as soon as it is planned, on
@@ -106,7 +113,8 @@ class _Task:
                         self.campaign,
                         allocation.entries,
                         allocation.prefix,
-                        served_elsewhere(
+                        self.pixel_exempt.get(key)
+                        or served_elsewhere(
                             file, template, self.config, _graph_of(file, template, self.config)
                         ),
                     )
@@ -282,7 +290,10 @@ def _instrument_files(
     bases = key_bases(config.root, location.parent)
     keys = [template_key(f.path, bases) for f in files]
     allocations = allocate([(k, f.is_text) for k, f in zip(keys, files, strict=True)], linkmap)
-    task = _Task(config, campaign or config.campaign, out_dir, check, with_diff)
+    found = _exclusions(files, keys, config, bases)
+    task = _Task(
+        config, campaign or config.campaign, out_dir, check, with_diff, dict(found.layouts)
+    )
     items = [(f, k, allocations[k]) for f, k in zip(files, keys, strict=True)]
     outcomes = _run(task, items, workers)
     fresh = {
@@ -297,4 +308,34 @@ def _instrument_files(
         diff="".join(o.diff for o in outcomes) + map_diff,
         errors=(*missing, *(o.error for o in outcomes if o.error is not None), *map_error),
         map_path=location,
+        notices=found.notices,
     )
+
+
+def _exclusions(
+    files: Sequence[TemplateFile], keys: Sequence[str], config: Config, bases: Sequence[Path]
+) -> Exclusions:
+    """`pixels.exclusions`, decided here: workers see one file at a time, and a layout's pixel
+    depends on the emails built on it. Only excluded templates and documents whose text has a
+    layout's content slot (few) are read twice."""
+    if not wants_exclusions(config):
+        return Exclusions()
+    judged: list[tuple[TemplateFile, Template]] = []
+    for file, key in zip(files, keys, strict=True):
+        excluded = config.pixel.excluded_by(key)
+        if not excluded:
+            try:
+                text = file.path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue  # the worker reports it
+            if not LAYOUT_SLOT.search(text) or "<body" not in text.lower():
+                continue
+        try:
+            template = load_one(file, _classifier(config))
+        except CtamapError:
+            continue  # the worker reports it
+        if excluded or may_be_layout(template):
+            judged.append((file, template))
+    if not judged:
+        return Exclusions()
+    return exclusions(judged, config, lambda path: template_key(path, bases), {})

@@ -24,7 +24,13 @@ from ctamap.instrument import (
 )
 from ctamap.linkmap import Format, LinkMap, LinkMapEntry
 from ctamap.pipeline import load
-from ctamap.pixels import served_elsewhere
+from ctamap.pixels import (
+    Exclusions,
+    exclusions,
+    may_be_layout,
+    served_elsewhere,
+    wants_exclusions,
+)
 from ctamap.walk import STDIN, TemplateFile, collect_reporting
 
 
@@ -39,6 +45,8 @@ class Workspace:
     failed: tuple[TemplateFile, ...] = ()  # files that could not be read or parsed
     # Layouts and partials of the run, when planning the pixel needed them (audit reuses it).
     graph: TemplateGraph | None = None
+    # What the user must know although nothing failed (an exclusion that cannot take effect).
+    notices: tuple[str, ...] = ()
 
 
 def combined(workspaces: Sequence[Workspace]) -> Workspace:
@@ -53,6 +61,7 @@ def combined(workspaces: Sequence[Workspace]) -> Workspace:
         plans=tuple(p for w in workspaces for p in w.plans),
         errors=tuple(e for w in workspaces for e in w.errors),
         failed=tuple(f for w in workspaces for f in w.failed),
+        notices=tuple(n for w in workspaces for n in w.notices),
     )
 
 
@@ -149,12 +158,23 @@ def load_workspace(
             built.append(TemplateGraph.of(loaded.templates, config))
         return built[0]
 
-    served = {
+    exempt = {
         key: why
         for (file, template), (key, _) in zip(loaded.templates, keyed, strict=True)
         if (why := served_elsewhere(file, template, config, graph))
     }
-    plans = plan_all(keyed, linkmap, config, campaign or config.campaign, served)
+    found = Exclusions()
+    if wants_exclusions(config):
+        judged = [
+            (f, t)
+            for (f, t), (key, _) in zip(loaded.templates, keyed, strict=True)
+            if config.pixel.excluded_by(key) or may_be_layout(t)
+        ]
+        if judged:
+            known = {f.path: t for f, t in loaded.templates}
+            found = exclusions(judged, config, lambda path: template_key(path, bases), known)
+    exempt.update(found.layouts)
+    plans = plan_all(keyed, linkmap, config, campaign or config.campaign, exempt)
     return Workspace(
         config=config,
         map_path=location,
@@ -164,6 +184,7 @@ def load_workspace(
         errors=loaded.errors,
         failed=loaded.failed,
         graph=built[0] if built else None,
+        notices=found.notices,
     )
 
 
@@ -175,6 +196,7 @@ class InstrumentResult:
     errors: tuple[CtamapError, ...] = ()  # files that could not be read, parsed or written
     stdout: str = ""  # the instrumented template read from standard input
     map_path: Path | None = None
+    notices: tuple[str, ...] = ()  # see `Workspace.notices`
 
 
 @dataclass(frozen=True)
@@ -345,6 +367,7 @@ def instrument(
         errors=(*errors, *map_error),
         stdout="".join(a.stdout for a in applied),
         map_path=workspace.map_path,
+        notices=workspace.notices,
     )
 
 

@@ -32,8 +32,9 @@ def _events(folder: Path) -> Path:
         events.append({**common, "event": "click", "timestamp": start + 3600 + 600 * n,
                        "sg_event_id": f"n{n}", "url": "https://www.example.com/news"})  # fmt: skip
         if n < 4:
+            trial = "https://www.example.com/trial"
             events.append({**common, "event": "click", "timestamp": start + 9000 + 600 * n,
-                           "sg_event_id": f"t{n}", "url": "https://www.example.com/trial"})  # fmt: skip
+                           "sg_event_id": f"t{n}", "url": trial})  # fmt: skip
     path = folder / "events.jsonl"
     path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
     return path

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from ctamap.classify import Template, expression_name, registrable_domain
+from ctamap.graph import LAYOUT_SLOT
 from ctamap.rules import suppress
 from ctamap.rules.base import Edit, Hit, Severity, rule
 from ctamap.rules.context import Context, describe
@@ -344,11 +345,6 @@ def url_shortener(ctx: Context) -> Iterator[Hit]:
             yield ctx.at(cta.link, f"{describe(cta)} goes through the URL shortener {cta.host}")
 
 
-# Where a layout takes its email's content: `{% block %}`, Shopify's `content_for_layout`,
-# Jekyll's `{{ content }}`, Handlebars layouts' `{{{body}}}`: a document that may be a layout.
-_LAYOUT_SLOT = re.compile(
-    r"\{%-?\s*block\b|content_for_layout|\{\{-?\s*content\s*-?\}\}|\{\{\{\s*body\s*\}\}\}"
-)
 _UNSUBSCRIBE_TAG = re.compile(r"unsub|opt[-_ ]?out|asm_group", re.I)
 
 
@@ -419,7 +415,7 @@ def missing_unsubscribe(ctx: Context) -> Iterator[Hit]:
         return
     if any(_waived(t, "L009") for file, t in parts if file != ctx.file):
         return
-    if document == ctx.file and len(parts) == 1 and _LAYOUT_SLOT.search(ctx.text):
+    if document == ctx.file and len(parts) == 1 and LAYOUT_SLOT.search(ctx.text):
         # A layout named alone (pre-commit passes the changed file): judge its emails on disk.
         emails = ctx.project.emails_on_disk(ctx.file)
         lacking = [
