@@ -61,3 +61,21 @@ def test_a_text_version_is_composed_with_its_text_layout(tmp_path: Path) -> None
     badges = {link["id"]: link["badge"] for link in pageinfo.links(frame)}
     assert badges["base.txt.read-our-news"].startswith("10 · 10 · ")
     assert badges["welcome.txt.start-your-trial"].startswith("4 · 4 · ")
+
+
+def test_a_text_only_email_is_composed_with_its_text_layout(tmp_path: Path) -> None:
+    folder = tmp_path / "layouts"
+    shutil.copytree(LAYOUTS, folder)
+    (folder / "layouts/base.txt").write_text(BASE_TXT, encoding="utf-8")
+    notice = WELCOME_TXT.replace("Welcome! Start your trial", "Maintenance tonight, status")
+    (folder / "emails/notice.txt").write_text(notice, encoding="utf-8")
+    link_map = instrument(folder, "--config", str(folder / "ctamap.toml"))
+    _, text = report(link_map, _events(folder))
+    page = pageinfo.parse(text)
+    tabs = [" ".join(t.text_content().split()).rsplit(" ", 1)[0] for t in
+            page.root.find_class("tab-label")]  # fmt: skip
+    assert "emails/notice.txt" in tabs and "layouts/base.txt" not in tabs
+    versions = [pre.text_content() for f in page.frames for pre in f.find_class("ctamap-text")]
+    shown = next(v for v in versions if "Maintenance tonight" in v)
+    assert shown.startswith("Example\n\nMaintenance tonight, status:")
+    assert "Read our news:" in shown
