@@ -71,16 +71,38 @@ def records(values: str, provider: Provider) -> str:
     return sql
 
 
-def normalise(fields: Fields, provider: str, by_value: str, frm: str) -> str:
-    """The final SELECT every reader shares: hashing, time parsing, row-local bot signals."""
+def _scanner(agent: str) -> str:
+    return f"regexp_matches(lower({agent}), {sql_string(SCANNER_AGENTS)})"
+
+
+#: The column DuckDB's stage one keeps a click's user agent in until `flag_agents` reads it.
+AGENT = "agent"
+
+
+def normalise(
+    fields: Fields, provider: str, by_value: str, frm: str, *, agent_column: bool = False
+) -> str:
+    """The final SELECT every reader shares: hashing, time parsing, row-local bot signals.
+
+    With `agent_column` scanner user agents are left to `flag_agents`: `bot` is the provider's
+    own flag and a last column, `agent`, holds the user agent of a click it does not flag."""
+    if agent_column:
+        bot = "provider_bot AS bot"
+        agent = (
+            f",\n    CASE WHEN type = 'click' AND NOT provider_bot THEN user_agent END AS {AGENT}"
+        )
+    else:
+        # Scanner user agents matter for clicks only; skipping the rest saves a regex per row.
+        bot = (
+            f"provider_bot OR (type = 'click' AND coalesce({_scanner('user_agent')}, false)) AS bot"
+        )
+        agent = ""
     return f"""
 SELECT {sql_string(provider)} AS provider, type, recipient, time, url, message_id, event_id,
-    -- Scanner user agents matter for clicks only; skipping the rest saves a regex per row.
-    provider_bot OR (type = 'click' AND coalesce(
-        regexp_matches(lower(user_agent), {sql_string(SCANNER_AGENTS)}), false)) AS bot,
+    {bot},
     machine_open, part, campaign, template, by_value,
     (type IS NULL OR recipient IS NULL OR time IS NULL
-     OR (type = 'click' AND url IS NULL)) AS malformed
+     OR (type = 'click' AND url IS NULL)) AS malformed{agent}
 FROM (
     SELECT
         {fields.type} AS type,
@@ -98,6 +120,24 @@ FROM (
         {by_value} AS by_value
     FROM ({frm})
 )"""
+
+
+#: Distinct user agents of the clicks, while `flag_agents` runs.
+_AGENTS = "ctamap_agents"
+
+
+def flag_agents() -> tuple[str, ...]:
+    """After every file is in `events`: flag the clicks whose user agent is a scanner's and drop
+    the `agent` column. The regex runs once per distinct agent instead of once per click, where
+    it was the dearest expression of stage one (0.4 s of CPU per million clicks)."""
+    distinct = f"SELECT DISTINCT {AGENT} FROM events WHERE {AGENT} IS NOT NULL"
+    scanners = f"SELECT {AGENT} FROM {_AGENTS} WHERE {_scanner(AGENT)}"
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {_AGENTS} AS {distinct}",
+        f"UPDATE events SET bot = true WHERE {AGENT} IN ({scanners})",
+        f"ALTER TABLE events DROP COLUMN {AGENT}",
+        f"DROP TABLE {_AGENTS}",
+    )
 
 
 def _record_fields(
@@ -128,13 +168,14 @@ def json_select(
     by_column: str | None = None,
     template_field: str = "",
 ) -> str:
-    """SELECT producing normalised events from one JSON file."""
+    """SELECT producing normalised events from one JSON file (with the `agent` column)."""
     typed = declared_read(source, provider, by_column=by_column, template_field=template_field)
     if typed is not None:
         read = typed.read(str(source.path), _compression(source))
-        return normalise(typed.fields, provider.name, typed.by_value, read)
+        return normalise(typed.fields, provider.name, typed.by_value, read, agent_column=True)
     fields, by_value = _record_fields(provider, by_column, template_field)
-    return normalise(fields, provider.name, by_value, records(json_values(source), provider))
+    values = records(json_values(source), provider)
+    return normalise(fields, provider.name, by_value, values, agent_column=True)
 
 
 #: The array lines of a file read by `declared_read`, while their events replace them.
@@ -152,12 +193,13 @@ def batch_statements(
         return ()
     nulls = ", ".join(f"NULL::{kind} AS c{n}" for n, (_, kind) in enumerate(typed.columns))
     # The row a line of NULLs gives: rows equal to it are interchangeable (all malformed).
-    blank = normalise(typed.fields, provider.name, typed.by_value, f"SELECT {nulls}")
+    blank = normalise(
+        typed.fields, provider.name, typed.by_value, f"SELECT {nulls}", agent_column=True
+    )
     same = " AND ".join(f"e.{c} IS NOT DISTINCT FROM b.{c}" for c in EVENT_COLUMNS)
     fields, by_value = _record_fields(provider, by_column, template_field)
-    expanded = normalise(
-        fields, provider.name, by_value, records(f"SELECT j FROM {BATCHES}", provider)
-    )
+    batches = records(f"SELECT j FROM {BATCHES}", provider)
+    expanded = normalise(fields, provider.name, by_value, batches, agent_column=True)
     return (
         f"CREATE OR REPLACE TEMP TABLE {BATCHES} AS SELECT j FROM ({json_values(source)}) "
         "WHERE json_type(j) = 'ARRAY'",

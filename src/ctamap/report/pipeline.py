@@ -58,6 +58,7 @@ def _plan(source: Source, number: int, options: ReportOptions) -> _Plan:
             generic.NAME,
             generic.by_value(by_column),
             f"SELECT * FROM {generic.csv_read(source, rejects)}",
+            agent_column=True,
         )
         return _Plan(
             generic.NAME,
@@ -112,7 +113,7 @@ def load_events(
 
     Returns what was read from each file and, separately, every file that could not be read.
     """
-    con.execute(create_table("events", EVENT_SCHEMA))
+    con.execute(create_table("events", (*EVENT_SCHEMA, (normalise.AGENT, "VARCHAR"))))
     notes: list[SourceNote] = []
     errors: list[CtamapError] = []
     with ExitStack() as stack:
@@ -129,6 +130,8 @@ def load_events(
                 notes.append(_load(con, source, number, options, progress))
             except InputError as error:
                 errors.append(error)
+    for statement in normalise.flag_agents():
+        con.execute(statement)
     order = {name: n for n, name in enumerate(options.logs)}
     errors.sort(key=lambda e: order.get(e.path or "", len(order)))
     return tuple(notes), tuple(errors)
