@@ -192,8 +192,9 @@ for row in rows:
 }
 
 
-def _timed(argv: list[str]) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of one process, from its own rusage (os.wait4)."""
+def _measured(argv: list[str]) -> tuple[float, int, float]:
+    """Wall time, peak RSS (KiB) and CPU time (user + system, all threads) of one process,
+    from its own rusage (os.wait4). On a loaded machine the CPU time is the steadier figure."""
     started = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
@@ -202,7 +203,13 @@ def _timed(argv: list[str]) -> tuple[float, int]:
     if os.waitstatus_to_exitcode(status) != 0:
         sys.stderr.write(stderr.decode(errors="replace"))
         raise SystemExit(f"{argv[0]} failed with exit status {status}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+
+
+def _timed(argv: list[str]) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of one process."""
+    elapsed, rss, _ = _measured(argv)
+    return elapsed, rss
 
 
 def _job(kind: str, rows: int, ctamap: str) -> bool:
@@ -216,18 +223,21 @@ def _job(kind: str, rows: int, ctamap: str) -> bool:
     _timed(reference)  # warm the page cache so neither side pays the first read
     ref_runs, ctamap_runs = [], []
     for _ in range(ROUNDS):
-        ref_runs.append(_timed(reference))
-        ctamap_runs.append(_timed(report))
-    ref_time = min(t for t, _ in ref_runs)
-    ctamap_time = min(t for t, _ in ctamap_runs)
-    ref_rss = max(r for _, r in ref_runs) / 1024
-    peak_mb = max(r for _, r in ctamap_runs) / 1024
+        ref_runs.append(_measured(reference))
+        ctamap_runs.append(_measured(report))
+    ref_time = min(t for t, _, _ in ref_runs)
+    ctamap_time = min(t for t, _, _ in ctamap_runs)
+    ref_rss = max(r for _, r, _ in ref_runs) / 1024
+    peak_mb = max(r for _, r, _ in ctamap_runs) / 1024
+    ref_cpu = min(c for _, _, c in ref_runs)
+    ctamap_cpu = min(c for _, _, c in ctamap_runs)
     ratio = ctamap_time / ref_time
     label = f"report, {'SendGrid JSON lines' if kind == 'jsonl' else 'CSV'}, {rows:,} rows"
     reader = "read_json" if kind == "jsonl" else "read_csv"
     print(
         f"  {label}: ctamap {ctamap_time:.2f} s, peak {peak_mb:,.0f} MB; hand-written DuckDB "
-        f"{reader} GROUP BY {ref_time:.2f} s, peak {ref_rss:,.0f} MB; ratio {ratio:.2f}x",
+        f"{reader} GROUP BY {ref_time:.2f} s, peak {ref_rss:,.0f} MB; ratio {ratio:.2f}x "
+        f"(CPU {ctamap_cpu:.2f} s vs {ref_cpu:.2f} s: {ctamap_cpu / ref_cpu:.2f}x)",
         flush=True,
     )
     return row(
