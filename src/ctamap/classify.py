@@ -11,7 +11,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from ctamap.config import Config
@@ -61,7 +61,7 @@ _PLACEHOLDERS = frozenset({"", "#", "#!", "http://", "https://", "http:", "https
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # not a NamedTuple: `query` is cached on the instance
 class Cta:
     """A link with its meaning; a VML button and its `<a>` twin are one CTA, two occurrences."""
 
@@ -98,8 +98,7 @@ class Cta:
         return layout(self.url)
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(NamedTuple):
     """One scanned and classified template."""
 
     scan: Scan

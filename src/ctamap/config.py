@@ -445,7 +445,9 @@ def _check(config: Config, problems: _Problems) -> None:
         problems.add("max_file_bytes", "max_file_bytes must be a positive number of bytes")
 
 
-_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
+# Patterns only some runs need are compiled by `re` on first use (a start-up pays for each
+# compiled at import).
+_HOST = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+"
 
 
 def _check_dynamic_host(name: str, host: object) -> None:
@@ -454,7 +456,7 @@ def _check_dynamic_host(name: str, host: object) -> None:
         raise _Bad("dynamic_hosts: an empty expression name")
     if not isinstance(host, str):
         raise _Bad(f"dynamic_hosts.{name} must be a host name (a string), got {host!r}")
-    if not _HOST.fullmatch(host):
+    if not re.fullmatch(_HOST, host):
         hint = (
             f" (write the host alone: '{host.split('://', 1)[1].split('/', 1)[0].lower()}')"
             if "://" in host
@@ -523,15 +525,16 @@ def from_mapping(
 
 # -- Where a key is written ----------------------------------------------------------------------
 
-_TABLE_LINE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+# Only a run that reads a config file needs these: compiled by `re` on first use.
+_TABLE_LINE = r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?"
 _KEY_PART = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
-_KEY_LINE = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
-_DOT_OUTSIDE_QUOTES = re.compile(r"""\.(?=(?:[^"']|"[^"]*"|'[^']*')*$)""")
+_KEY_LINE = rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*="
+_DOT_OUTSIDE_QUOTES = r"""\.(?=(?:[^"']|"[^"]*"|'[^']*')*$)"""
 
 
 def _dotted(key: str) -> str:
     """`utm . "campaign"` -> `utm.campaign`."""
-    return ".".join(part.strip().strip("\"'") for part in _DOT_OUTSIDE_QUOTES.split(key))
+    return ".".join(part.strip().strip("\"'") for part in re.split(_DOT_OUTSIDE_QUOTES, key))
 
 
 def key_lines(text: str, prefix: str = "") -> dict[str, int]:
@@ -542,7 +545,7 @@ def key_lines(text: str, prefix: str = "") -> dict[str, int]:
     table = ""
     counts: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
-        if (header := _TABLE_LINE.match(line)) is not None:
+        if (header := re.match(_TABLE_LINE, line)) is not None:
             name = _dotted(header.group(2))
             if header.group(1) == "[[":
                 index = counts.get(name, 0)
@@ -550,7 +553,7 @@ def key_lines(text: str, prefix: str = "") -> dict[str, int]:
                 name = f"{name}[{index}]"
             table = name
             key = name
-        elif (assignment := _KEY_LINE.match(line)) is not None:
+        elif (assignment := re.match(_KEY_LINE, line)) is not None:
             name = _dotted(assignment.group(1))
             key = f"{table}.{name}" if table else name
         else:

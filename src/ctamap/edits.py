@@ -6,11 +6,10 @@ fix and the instrumenter can never splice differently (and rules need not import
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace `text[start:end]` with `replacement`."""
 
     start: int

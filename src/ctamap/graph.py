@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from ctamap.config import Config
 from ctamap.source import FILLER, SpanKind
@@ -214,8 +214,7 @@ _KIND_OF_TAG: dict[str, ReferenceKind] = {
 }
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """One place where a template pulls in another: `{% extends "base.html" %}` on line 1."""
 
     kind: ReferenceKind

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ctamap.classify import Cta, Template
 from ctamap.linkmap import SAME_ENTRY, LinkMap, LinkMapEntry, is_link_id
@@ -106,8 +106,7 @@ class _Claims:
         return candidate
 
 
-@dataclass(frozen=True)
-class Allocation:
+class Allocation(NamedTuple):
     """What one template needs to be given IDs on its own: its slug, its map entries and the
     IDs already taken under that slug. IDs of two templates never collide (their slugs
     differ), so templates can be given IDs independently, in parallel."""

@@ -7,7 +7,7 @@ import json
 import shutil
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ctamap import boxtable
@@ -106,7 +106,7 @@ def with_layouts(workspace: Workspace) -> Workspace:
         return workspace
     files = sorted([*workspace.files, *extra.values()], key=lambda f: f.display)
     more = load_workspace(files, workspace.config, map_path=workspace.map_path)
-    return replace(more, errors=(*workspace.errors, *more.errors))
+    return more._replace(errors=(*workspace.errors, *more.errors))
 
 
 @dataclass(frozen=True)

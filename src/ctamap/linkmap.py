@@ -10,7 +10,6 @@ never be able to change markup.
 
 from __future__ import annotations
 
-import csv
 import gc
 import io
 import json
@@ -18,13 +17,11 @@ import os
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from ctamap.csvfile import csv_writer
 from ctamap.errors import InputError
 
 SCHEMA = "ctamap.linkmap/2"
@@ -68,8 +65,7 @@ def template_prefix(link_id: str) -> str:
     return link_id.rsplit(".", 1)[0]
 
 
-@dataclass(frozen=True)
-class LinkMapEntry:
+class LinkMapEntry(NamedTuple):
     """One CTA in the link map; field order is the file's key order."""
 
     id: str
@@ -81,7 +77,7 @@ class LinkMapEntry:
     tracked_url: str | None  # what instrument wrote; None when not tracked
     tracked: bool
     status: str = "active"  # or "retired"
-    tags: tuple[str, ...] = field(default=())  # element of each occurrence: "a", "v:roundrect"
+    tags: tuple[str, ...] = ()  # element of each occurrence: "a", "v:roundrect"
 
     @property
     def campaign(self) -> str:
@@ -112,8 +108,7 @@ class LinkMapEntry:
         }
 
 
-@dataclass(frozen=True)
-class SameEntry:
+class SameEntry(NamedTuple):
     """One way a link on the page is "the same entry" as one in the map (within its template):
     `of_entry` and `of_link` (from the link's destination without ctamap's parameters and its
     text) give equal keys; `of_link` gives None when the rule cannot apply."""
@@ -306,12 +301,18 @@ def _valid_entry(item: dict[str, Any]) -> LinkMapEntry | None:
         and all(type(tag) is str for tag in tags)
     ):
         return None
-    # Built as unpickling builds it (the frozen dataclass's __init__ sets each field through
-    # object.__setattr__, three times the cost); the fields are those just checked.
-    entry = object.__new__(LinkMapEntry)
-    entry.__dict__.update(item)
-    entry.__dict__["tags"] = tuple(tags)
-    return entry
+    return LinkMapEntry(
+        link_id,
+        template,
+        item["text"],
+        item["kind"],
+        item["role"],
+        item["url"],
+        tracked_url,
+        item["tracked"],
+        item["status"],
+        tuple(tags),
+    )
 
 
 def _v1_tags(item: dict[str, Any]) -> None:
@@ -385,6 +386,8 @@ def _json_entries(data: object, problems: _Problems) -> tuple[str, list[LinkMapE
 
 
 def _csv_entries(text: str, problems: _Problems) -> list[LinkMapEntry]:
+    import csv  # only a CSV map needs it; every start-up would pay for it
+
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = reader.fieldnames or ()
     if missing := [c for c in ("id", "template", "url") if c not in columns]:
@@ -506,7 +509,7 @@ def read_many(paths: Iterable[Path]) -> list[LinkMapEntry]:
 def equivalent(a: LinkMapEntry, b: LinkMapEntry) -> bool:
     """The same link: every field but the element tags (a CSV map written by an older ctamap
     has none)."""
-    return replace(a, tags=()) == replace(b, tags=())
+    return a._replace(tags=()) == b._replace(tags=())
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -546,6 +549,8 @@ def dumps(entries: Iterable[LinkMapEntry], fmt: Format = "json") -> str:
     """The map's text in the current schema."""
     rows = ordered(entries)
     if fmt == "csv":
+        from ctamap.csvfile import csv_writer
+
         out = io.StringIO()
         writer = csv_writer(out)
         writer.writerow(CSV_COLUMNS)
@@ -576,7 +581,7 @@ def update(linkmap: LinkMap, fresh: Mapping[str, Sequence[LinkMapEntry]]) -> lis
             continue
         now = {e.id for e in fresh[template]}
         kept.extend(
-            e if e.status == "retired" else replace(e, status="retired")
+            e if e.status == "retired" else e._replace(status="retired")
             for e in entries
             if e.id not in now
         )

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from ctamap import linkmap as lockfile
@@ -285,7 +285,7 @@ def _instrument_files(
         result = instrument(
             workspace, out_dir=out_dir, check=check, map_format=map_format, with_diff=with_diff
         )
-        return replace(result, errors=(*missing, *workspace.errors, *result.errors))
+        return result._replace(errors=(*missing, *workspace.errors, *result.errors))
     linkmap = read_linkmap(location)
     bases = key_bases(config.root, location.parent)
     keys = [template_key(f.path, bases) for f in files]

@@ -6,7 +6,7 @@ A file that cannot be processed becomes an error record; the other files still r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ctamap import source
 from ctamap.classify import Classifier, Template
@@ -16,8 +16,7 @@ from ctamap.scan import scan
 from ctamap.walk import TemplateFile
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(NamedTuple):
     """The templates that could be read, and an error for each one that could not."""
 
     templates: tuple[tuple[TemplateFile, Template], ...]

@@ -11,7 +11,8 @@ import functools
 import html
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from ctamap.source import FILLER, Source, SpanKind
 
@@ -65,8 +66,7 @@ _TAGS = re.compile(r"<(?:!--.*?-->|[^>]*>)", re.S)  # a comment whole, even with
 _SPACE = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
-class Attribute:
+class Attribute(NamedTuple):
     """One attribute of a start tag; `value_start`/`value_end` bound the value inside quotes."""
 
     name: str  # lowercased
@@ -76,7 +76,7 @@ class Attribute:
     quote: str  # '"', "'", or "" when unquoted or valueless
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # not a NamedTuple: `url` is cached on the instance
 class Link:
     """One place that sends the reader somewhere, with the offsets it was found at."""
 
@@ -103,8 +103,7 @@ class Link:
         return html.unescape(self.raw) if self.tag != "text" else self.raw
 
 
-@dataclass(frozen=True)
-class Scan:
+class Scan(NamedTuple):
     """Everything one template holds that ctamap cares about."""
 
     source: Source
@@ -113,7 +112,7 @@ class Scan:
     body_close: int | None = None  # at `</body>` (or `</mj-body>`)
     is_mjml: bool = False
     pixels: tuple[int, ...] = ()  # offsets of elements marked data-ctamap-pixel
-    comments: tuple[tuple[int, int], ...] = field(default=())  # HTML comment spans
+    comments: tuple[tuple[int, int], ...] = ()  # HTML comment spans
     pixel_off: bool = False  # the body says `data-ctamap-pixel="off"`: this email gets none
 
     @property

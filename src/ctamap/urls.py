@@ -11,7 +11,6 @@ import functools
 import html
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from html.entities import html5
 from typing import NamedTuple
 from urllib.parse import unquote_plus
@@ -33,8 +32,7 @@ class Param(NamedTuple):
     end: int
 
 
-@dataclass(frozen=True)
-class QueryLayout:
+class QueryLayout(NamedTuple):
     """Where the query and fragment of a raw URL are."""
 
     query_start: int  # just after `?`; -1 when there is no `?`

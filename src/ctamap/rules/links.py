@@ -262,7 +262,8 @@ def vague_link_text(ctx: Context) -> Iterator[Hit]:
             yield ctx.at(cta.link, f"{describe(cta)} has vague link text: say what it leads to")
 
 
-_URLISH = re.compile(
+# Compiled by `re` on first use: a text without a dot is no web address, and most are that.
+_URLISH = (
     r"(?i)^(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63})\.?(?::\d+)?"
     r"(?:[/?#]\S*)?$"
 )
@@ -303,7 +304,8 @@ def misleading_link_text(ctx: Context) -> Iterator[Hit]:
     for cta in ctx.ctas():
         if not cta.host or cta.kind == "text-version":
             continue
-        shown = _URLISH.match(cta.text.strip())
+        text = cta.text.strip()
+        shown = re.match(_URLISH, text) if "." in text else None
         if shown is None:
             continue
         shown_host = shown.group(1).lower()

@@ -58,14 +58,15 @@ def tracked_text_version(ctx: Context) -> Iterator[Hit]:
             )
 
 
-_TAG_SPACE = re.compile(r"(\{\{\{?|\{%|\*\||\[\[|%%=?)\s*(.*?)\s*(\}\}\}?|%\}|\|\*|\]\]|=?%%)")
+# Compiled by `re` on first use: only a template with a text version compares URLs.
+_TAG_SPACE = r"(\{\{\{?|\{%|\*\||\[\[|%%=?)\s*(.*?)\s*(\}\}\}?|%\}|\|\*|\]\]|=?%%)"
 
 
 def comparable(url: str, ctx: Context) -> str:
     """A destination reduced for comparing HTML and text bodies: no tracking parameters, no
     scheme, no trailing slash, template tags without inner spaces (`{{{ x }}}` == `{{x}}`)."""
     url = without_tracking(url.strip(), ctx.config)
-    url = _TAG_SPACE.sub(lambda m: "{{" + m.group(2) + "}}", url)
+    url = re.sub(_TAG_SPACE, lambda m: "{{" + m.group(2) + "}}", url)
     url = re.sub(r"(?i)^https?://", "", url)
     host, slash, rest = url.partition("/")
     return (host.lower() + slash + rest).rstrip("/#?")

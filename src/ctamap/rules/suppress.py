@@ -9,17 +9,18 @@ the line after the comment ends. The same directives work in Jinja `{# … #}` a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
-_DIRECTIVE = re.compile(
+# Compiled by `re` on first use: most templates hold no directive, and are told by a substring.
+_MARK = "ctamap:"
+_DIRECTIVE = (
     r"(?:<!--|\{#-?|\{\{!(?:--)?)\s*ctamap:\s*"
     r"(?P<kind>disable-next-line|disable-line|disable|enable)\s*=\s*"
     r"(?P<codes>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*)\s*(?:-->|-?#\}|(?:--)?\}\})"
 )
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(NamedTuple):
     """One code named by one directive, and the lines it covers (inclusive)."""
 
     code: str  # upper-cased; "" for `all`
@@ -42,10 +43,12 @@ def _line_of(text: str, offset: int) -> int:
 
 def parse(text: str) -> list[Suppression]:
     """Every suppression in a template, in order."""
+    if _MARK not in text:
+        return []
     total_lines = text.count("\n") + 1
     found: list[Suppression] = []
     open_ranges: dict[str, int] = {}  # code -> index in `found` of its open `disable`
-    for match in _DIRECTIVE.finditer(text):
+    for match in re.finditer(_DIRECTIVE, text):
         line = _line_of(text, match.start())
         column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         end_line = _line_of(text, match.end())
