@@ -32,7 +32,8 @@ HEAVY = (
 )
 
 _AUDIT = """
-import runpy, sys
+import os, runpy, sys
+os._exit = sys.exit  # an audit ends without the interpreter's teardown: look before it does
 sys.argv = ["ctamap", "audit", sys.argv[1], "--exit-zero"]
 try:
     runpy.run_module("ctamap", run_name="__main__")
@@ -79,7 +80,7 @@ DATACLASS_BUDGET = 20
 REGEX_BUDGET = 75
 
 _COUNTED = """
-import dataclasses, re, runpy, sys
+import dataclasses, os, re, runpy, sys
 made, compiled = [], []
 real_dataclass, real_compile = dataclasses.dataclass, re.compile
 
@@ -95,6 +96,7 @@ def compile(pattern, flags=0):
     return real_compile(pattern, flags)
 
 dataclasses.dataclass, re.compile = dataclass, compile
+os._exit = sys.exit  # an audit ends without the interpreter's teardown: count before it does
 sys.argv = ["ctamap", "audit", sys.argv[1], "--exit-zero"]
 try:
     runpy.run_module("ctamap", run_name="__main__")
