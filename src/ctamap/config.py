@@ -180,7 +180,7 @@ class _Bad(Exception):
     """One bad value, raised by the checks below and collected by `_Problems`."""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # never compared or shown: no generated methods to pay for
 class _Problems:
     """Every problem found in one config, each with the dotted key it is about."""
 

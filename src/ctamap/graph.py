@@ -183,19 +183,18 @@ class Twins:
 
 # `{% extends "base.html" %}`, `{% include 'footer.html' with x %}`, Liquid `{% layout 'theme' %}`,
 # `{% render 'card' %}`, Jekyll `{% include footer.html %}`: the tag name, then its argument.
-_STATEMENT = re.compile(
-    r"\{%-?\s*(extends|include|layout|render|include_relative)\s+(.*?)\s*-?%\}\Z", re.S
-)
+# The patterns of this section are compiled by `re` on first use: most templates use none.
+_STATEMENT = r"(?s)\{%-?\s*(extends|include|layout|render|include_relative)\s+(.*?)\s*-?%\}\Z"
 # Handlebars/Mustache partials: `{{> footer}}`, `{{> "layouts/main" }}`, `{{#> layout}}…`.
-_PARTIAL = re.compile(r"\{\{~?\s*#?>\s*(.*?)\s*~?\}\}\Z", re.S)
-_QUOTED = re.compile(r"""\A(?:\[\s*)?(["'])(.+?)\1""")
+_PARTIAL = r"(?s)\{\{~?\s*#?>\s*(.*?)\s*~?\}\}\Z"
+_QUOTED = r"""\A(?:\[\s*)?(["'])(.+?)\1"""
 # Jekyll's unquoted `{% include footer.html %}` in a file read as Jinja: a name ending in a
 # template extension is a file, anything else unquoted is a variable.
-_BARE_FILE = re.compile(r"\A([\w./-]+\.(?:html?|liquid|j2|jinja2?|mjml|hbs|txt))(?=\s|\Z)")
-_BARE_NAME = re.compile(r"\A([\w./-]+)(?=\s|\Z)")
-_MJ_INCLUDE = re.compile(r"<mj-include\b([^>]*)>", re.I)
-_ATTRIBUTE = re.compile(r"""\b([\w-]+)\s*=\s*(["'])(.*?)\2""", re.S)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_BARE_FILE = r"\A([\w./-]+\.(?:html?|liquid|j2|jinja2?|mjml|hbs|txt))(?=\s|\Z)"
+_BARE_NAME = r"\A([\w./-]+)(?=\s|\Z)"
+_MJ_INCLUDE = r"(?i)<mj-include\b([^>]*)>"
+_ATTRIBUTE = r"""(?s)\b([\w-]+)\s*=\s*(["'])(.*?)\2"""
+_HTML_COMMENT = r"(?s)<!--.*?-->"
 
 # Where a layout takes its email's content: `{% block %}`, Shopify's `content_for_layout`,
 # Jekyll's `{{ content }}`, Handlebars layouts' `{{{body}}}`: a document that may be a layout.
@@ -235,7 +234,7 @@ def references(template: Template) -> tuple[Reference, ...]:
             continue
         tag = source.text[span.start : span.end]
         if tag.startswith("{%"):
-            statement = _STATEMENT.match(tag)
+            statement = re.match(_STATEMENT, tag)
             if statement is None:
                 continue
             word, argument = statement.groups()
@@ -247,7 +246,7 @@ def references(template: Template) -> tuple[Reference, ...]:
             ref = Reference(_KIND_OF_TAG[word], name, line, relative, span.start)
             found.append((span.start, ref))
         elif tag.startswith("{{"):
-            partial = _PARTIAL.match(tag)
+            partial = re.match(_PARTIAL, tag)
             if partial is None:
                 continue
             name = _literal_name(partial.group(1), bare=True)
@@ -256,11 +255,11 @@ def references(template: Template) -> tuple[Reference, ...]:
                 ref = Reference("partial", name, line, False, span.start)
                 found.append((span.start, ref))
     if "<mj-include" in source.masked:
-        comments = [(m.start(), m.end()) for m in _HTML_COMMENT.finditer(source.masked)]
-        for include in _MJ_INCLUDE.finditer(source.masked):
+        comments = [(m.start(), m.end()) for m in re.finditer(_HTML_COMMENT, source.masked)]
+        for include in re.finditer(_MJ_INCLUDE, source.masked):
             if any(a <= include.start() < b for a, b in comments):
                 continue
-            attributes = {k.lower(): v for k, _, v in _ATTRIBUTE.findall(include.group(1))}
+            attributes = {k.lower(): v for k, _, v in re.findall(_ATTRIBUTE, include.group(1))}
             path = attributes.get("path", "")
             if not path or FILLER in path or attributes.get("type", "mjml") == "css":
                 continue
@@ -271,13 +270,13 @@ def references(template: Template) -> tuple[Reference, ...]:
 
 
 def _literal_name(argument: str, *, bare: bool) -> str | None:
-    quoted = _QUOTED.match(argument)
+    quoted = re.match(_QUOTED, argument)
     if quoted:
         return quoted.group(2)
     if bare:  # Liquid/Jekyll and Handlebars write names without quotes
-        plain = _BARE_NAME.match(argument)
+        plain = re.match(_BARE_NAME, argument)
         return plain.group(1) if plain else None
-    plain = _BARE_FILE.match(argument)
+    plain = re.match(_BARE_FILE, argument)
     return plain.group(1) if plain else None
 
 

@@ -80,7 +80,7 @@ def describe(cta: Cta) -> str:
     return f"{name} ({url or 'empty href'})"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # never compared or shown: no generated methods to pay for
 class Project:
     """Everything audited in one run, with cross-file indexes built once, on first use: every
     per-template question is then a look-up, so a run costs in proportion to its files."""
