@@ -22,8 +22,13 @@ from ctamap.report.linkmap import LinkMapEntry
 from ctamap.report.model import ReportOptions, Schema, SourceNote, column_names, create_table
 
 #: DuckDB-only rewrites of the portable SQL: every table has a `rowid`, so the row id other
-#: engines assign at load (`rid`) is free here.
-_REWRITES = ((re.compile(r"\be\.rid\b"), "e.rowid"),)
+#: engines assign at load (`rid`) is free here; `clicks` (filter.py) is read four times and is
+#: cheaper recomputed from the compressed `events` than materialised (5 M rows: classified
+#: 4.4 -> 3.9 s cpu).
+_REWRITES = (
+    (re.compile(r"\be\.rid\b"), "e.rowid"),
+    (re.compile(r"\bclicks AS \("), "clicks AS NOT MATERIALIZED ("),
+)
 
 
 def duckdb_sql(statement: str) -> str:
