@@ -114,19 +114,38 @@ GROUP BY GROUPING SETS ({sets})
 #: A CTA's number (`url_links.link_no`) -> its link ID.
 _LINK_IDS = "(SELECT DISTINCT link_no, link_id FROM url_links WHERE link_no IS NOT NULL)"
 
-# Per CTA, in one pass over the counted clicks (CTAs by their number, `url_links.link_no`):
-# each recipient's clicks per email and CTA (`per`), summed per email and CTA, and overall
-# per CTA: distinct recipients over all emails, and over those of the emails the CTA is sent in
-# (its rates' numerator: a click the provider puts in an email without the CTA is not one of
-# them). A CTA whose clicks all fall in one email has its one email's figures overall; the
-# overall rows are for those whose clicks fall in several (a layout's; a provider's other name).
+# Per CTA (by its number, `url_links.link_no`), from one grouping of the counted clicks by CTA and
+# recipient (`pairs`): overall, the distinct recipients over all emails, and over those of the
+# emails the CTA is sent in (its rates' numerator: a click the provider puts in an email without
+# the CTA is not one of them); per email, each recipient's clicks in that email. A recipient
+# almost always clicks a CTA in one email only (`lo = hi`, -1 standing for no email); the few
+# who clicked it in several have their clicks counted per email again (`mixed`). A CTA whose
+# clicks all fall in one email has its one email's figures overall; the overall rows are for
+# those whose clicks fall in several (a layout's; a provider's other name).
 _CTAS = f"""
-WITH per AS (
-    SELECT email, link_no, recipient, count(*) AS n
-    FROM classified WHERE reason IS NULL AND type = 'click'
-    GROUP BY email, link_no, recipient
+WITH link_ids AS {_LINK_IDS},
+pairs AS (
+    SELECT c.link_no, c.recipient, count(*) AS n,
+        min(coalesce(c.email, -1)) AS lo, max(coalesce(c.email, -1)) AS hi,
+        bool_or(le.link_id IS NOT NULL) AS sent_in
+    FROM classified c
+    JOIN link_ids k ON c.link_no = k.link_no
+    LEFT JOIN link_emails le ON le.link_id = k.link_id AND le.email = c.email
+    WHERE c.reason IS NULL AND c.type = 'click'
+    GROUP BY c.link_no, c.recipient
 ),
-link_ids AS {_LINK_IDS}
+mixed AS (
+    SELECT c.email, c.link_no, c.recipient, count(*) AS n
+    FROM classified c
+    JOIN pairs p ON c.link_no = p.link_no AND c.recipient IS NOT DISTINCT FROM p.recipient
+    WHERE c.reason IS NULL AND c.type = 'click' AND p.lo <> p.hi
+    GROUP BY c.email, c.link_no, c.recipient
+),
+per AS (
+    SELECT CASE WHEN lo >= 0 THEN lo END AS email, link_no, n FROM pairs WHERE lo = hi
+    UNION ALL
+    SELECT email, link_no, n FROM mixed
+)
 SELECT NULL AS grp, c.email, 1 AS g_grp, 0 AS g_email, k.link_id, c.total_clicks,
     c.unique_clicks, CAST(NULL AS BIGINT) AS unique_in_emails
 FROM (
@@ -141,13 +160,7 @@ SELECT NULL AS grp, NULL AS email, 1 AS g_grp, 1 AS g_email, k.link_id, c.total_
 FROM (
     SELECT link_no, sum(n) AS total_clicks, count(*) AS unique_clicks,
         count_if(sent_in) AS unique_in_emails
-    FROM (
-        SELECT p.link_no, p.recipient, sum(p.n) AS n, bool_or(le.link_id IS NOT NULL) AS sent_in
-        FROM per p
-        JOIN link_ids k ON p.link_no = k.link_no
-        LEFT JOIN link_emails le ON le.link_id = k.link_id AND le.email = p.email
-        GROUP BY p.link_no, p.recipient
-    )
+    FROM pairs
     GROUP BY link_no
 ) c
 JOIN link_ids k ON c.link_no = k.link_no
