@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ctamap import classify, source
 from ctamap import scan as scan_module
-from ctamap import source
 from ctamap.scan import scan
 
 _NEVER = re.compile(r"(?!)")
@@ -119,3 +119,33 @@ def test_positions_are_those_of_the_line_table(text: str) -> None:
     src = source.from_text(text, "t.html")
     for link in scan(src).links:
         assert (link.line, link.column) == src.position(link.start)
+
+
+_WORDING = st.sampled_from(
+    ["unsub", "UnSub", "scribe", "opt", "-", "_", " ", "out", "remove", "me", "preference",
+     "update", "profile", "email", "settings", "manage", "your", "subscription", "view",
+     "VIEW", "in", "browser", "online", "as a web page", "web", "version", "archive", "x",
+     "\u0130", "\u0131", "\u017f", "\u212a", "v\u0131ew", "un\u017fub", "/", "?", "="]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_WORDING, max_size=12).map("".join))
+def test_the_wording_hints_never_hide_a_match(text: str) -> None:
+    """Whatever the unsubscribe/preferences/view-online regexes find, the substring test
+    that spares them lets through (in any case, with the letters a regex folds to ASCII)."""
+    if classify._WORDED.search(text):
+        assert classify._may_be_worded(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Unsubscribe", "OPT-OUT", "optout", "Remove me", "preferences", "update_profile",
+     "Email Settings", "manage your subscription", "manage email", "View in browser",
+     "view this email online", "view as a web page", "web-version", "view_email", "Archive",
+     "un\u017fubscribe", "V\u0131ew online", "View \u0130n browser", "WEB VERSION"],
+)  # fmt: skip
+def test_each_wording_passes_the_hints(text: str) -> None:
+    assert classify._WORDED.search(text)  # each is a wording the regexes know
+    assert classify._may_be_worded(text)
+    assert classify._may_be_worded(f"https://example.com/{text}?a=1")

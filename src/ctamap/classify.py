@@ -54,6 +54,23 @@ _VIEW_ONLINE = re.compile(
 _WORDED = re.compile(
     "|".join(f"(?:{p.pattern})" for p in (_UNSUBSCRIBE, _PREFERENCES, _VIEW_ONLINE)), re.I
 )
+# A word every match of `_WORDED` holds, in the folded lowercase of `_may_be_worded`.
+_WORDING_HINTS = (
+    "unsub", "opt", "remove me", "preference", "update", "settings", "manage", "view", "web",
+    "archive",
+)  # fmt: skip
+# The non-ASCII characters a case-insensitive regex matches to ASCII letters (U+0130 dotted
+# capital I, U+0131 dotless i, U+017F long s, U+212A Kelvin sign): after these and `lower()`,
+# a character is an ASCII letter exactly where the regex would match one.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _may_be_worded(text: str) -> bool:
+    """False when `_WORDED` cannot match `text`."""
+    folded = text.lower() if text.isascii() else text.translate(_FOLD).lower()
+    return any(hint in folded for hint in _WORDING_HINTS)
+
+
 _BUTTON_CLASS = re.compile(r"\b(btn|button|cta)", re.I)
 _BUTTON_STYLE = re.compile(r"background(-color)?\s*:", re.I)
 _BUTTON_SHAPE = re.compile(r"padding|inline-block|border-radius|display\s*:\s*block", re.I)
@@ -314,8 +331,12 @@ class _Facts:
     @functools.cached_property
     def worded(self) -> bool:
         """The destination or the text says unsubscribe, preferences or view online: most
-        links say none, which one search over each tells for all three."""
-        return self.says(_WORDED)
+        links say none, which a few substring tests tell for all three (the case-insensitive
+        regex costs ~0.3 us per character of a tracked URL)."""
+        return bool(
+            (_may_be_worded(self.url) and _WORDED.search(self.url))
+            or (_may_be_worded(self.text) and _WORDED.search(self.text))
+        )
 
     @functools.cached_property
     def scheme(self) -> str:
