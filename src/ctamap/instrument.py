@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ctamap import collector
 from ctamap.classify import Cta, Template
 from ctamap.config import (
     UTM_NAMES,
@@ -307,6 +308,17 @@ def plan_all(
 ) -> list[TemplatePlan]:
     """Plans for every template, with IDs assigned across all of them against the map;
     `pixel_exempt` maps a key to why that document needs no pixel of its own (`pixels`)."""
+    with collector.paused():
+        return _plan_all(templates, linkmap, config, campaign, pixel_exempt or {})
+
+
+def _plan_all(
+    templates: Sequence[tuple[str, Template]],
+    linkmap: LinkMap,
+    config: Config,
+    campaign: str,
+    pixel_exempt: Mapping[str, str],
+) -> list[TemplatePlan]:
     allocations = allocate([(key, t.is_text) for key, t in templates], linkmap)
     managed = managed_params(config)
     plans: list[TemplatePlan] = []
@@ -324,7 +336,7 @@ def plan_all(
                 campaign,
                 allocation.entries,
                 allocation.prefix,
-                (pixel_exempt or {}).get(key, ""),
+                pixel_exempt.get(key, ""),
             )
         )
     return plans

@@ -10,6 +10,7 @@ Workers never outlive the run: they end when it does, even when it is killed wit
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -22,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from ctamap import collector
 from ctamap import linkmap as lockfile
 from ctamap.classify import Classifier, Template
 from ctamap.config import Config
@@ -43,8 +45,7 @@ from ctamap.pixels import (
     served_elsewhere,
     wants_exclusions,
 )
-from ctamap.safewrite import remove_stale_in, shown
-from ctamap.source import jinja_lexer
+from ctamap.safewrite import begin_write, remove_stale_in, shown
 from ctamap.walk import STDIN, TemplateFile
 from ctamap.workspace import (
     InstrumentResult,
@@ -85,14 +86,17 @@ class _Task:
     pixel_exempt: dict[str, str]  # layouts serving only excluded emails (`pixels.exclusions`)
 
     def __call__(self, chunk: list[tuple[TemplateFile, str, Allocation]]) -> list[_Outcome]:
-        """Process a chunk of files. Each file's safe write starts as soon as it is planned, on
-        a thread: its fsync wait (the GIL is released) overlaps the next file's parsing."""
+        """Process a chunk of files. Each file's temporary file is written as soon as it is
+        planned; its fsync and rename go to a thread, so that the fsync wait (the GIL is
+        released) overlaps the next file's parsing."""
         outcomes: list[_Outcome] = []
-        writes: list[tuple[int, Future[bool]]] = []
-        with ThreadPoolExecutor(max_workers=4) as writer:
+        writes: list[tuple[int, Future[None]]] = []
+        classifier = _classifier(self.config)
+        managed = managed_params(self.config)
+        with collector.paused(), ThreadPoolExecutor(max_workers=4) as writer:
             for file, key, allocation in chunk:
                 try:
-                    template = load_one(file, _classifier(self.config))
+                    template = load_one(file, classifier)
                 except CtamapError as error:
                     if self.out_dir is not None and not self.check:
                         mirror_unchanged(file, self.out_dir)
@@ -103,7 +107,7 @@ class _Task:
                         template,
                         allocation,
                         link_id_param=self.config.link_id_param,
-                        managed=managed_params(self.config),
+                        managed=managed,
                     )
                     plan = plan_template(
                         key,
@@ -121,11 +125,17 @@ class _Task:
                     applied = apply_plan(
                         file, plan, out_dir=self.out_dir, check=self.check, with_diff=self.with_diff
                     )
+                    job = applied.write
+                    pending = None
+                    if job is not None:
+                        pending = begin_write(job.path, job.text, like=job.like, within=job.within)
                 except CtamapError as error:
                     outcomes.append(_Outcome(None, None, "", error))
                     continue
-                if applied.write is not None:
-                    writes.append((len(outcomes), writer.submit(applied.write.run)))
+                if pending is not None:
+                    writes.append((len(outcomes), writer.submit(pending.finish)))
+                    if len(writes) > _MAX_PENDING:  # a bounded backlog: wait for an old one
+                        writes[-_MAX_PENDING - 1][1].exception()
                 entries = plan.entries
                 outcomes.append(_Outcome(entries, applied.changed_as, applied.diff, None))
         for index, future in writes:
@@ -135,6 +145,11 @@ class _Task:
             elif failure is not None:
                 raise failure
         return outcomes
+
+
+# Temporary files written and still open, waiting for their fsync: when the disk is slower
+# than planning, the next file waits (open descriptors stay far below the usual limit).
+_MAX_PENDING = 64
 
 
 _CACHED: list[tuple[Config, Classifier]] = []
@@ -189,9 +204,10 @@ def _run(
 ) -> list[_Outcome]:
     size = max(1, len(items) // (workers * 8))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    # fork: workers start with everything already imported (jinja2's lexer too, built once
-    # here rather than once per worker); results come back in order.
-    jinja_lexer()
+    # fork: workers start with everything already imported; results come back in order.
+    # jinja2's lexer is built where a tag needs it (most tags are read without it). Frozen,
+    # what the parent built is never walked by a worker's garbage collector, nor copied.
+    gc.freeze()
     context = multiprocessing.get_context("fork")
     try:
         with ProcessPoolExecutor(
@@ -207,6 +223,8 @@ def _run(
             "a worker process was killed: templates written so far are complete, the link map "
             "was not updated; run `ctamap instrument` again"
         ) from None
+    finally:
+        gc.unfreeze()
 
 
 def instrument_paths(

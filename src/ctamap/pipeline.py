@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from ctamap import source
+from ctamap import collector, source
 from ctamap.classify import Classifier, Template
 from ctamap.config import Config
 from ctamap.errors import InputError
@@ -41,10 +41,11 @@ def load(files: Iterable[TemplateFile], config: Config) -> Loaded:
     templates: list[tuple[TemplateFile, Template]] = []
     errors: list[InputError] = []
     failed: list[TemplateFile] = []
-    for file in files:
-        try:
-            templates.append((file, load_one(file, classifier)))
-        except InputError as error:
-            errors.append(error)
-            failed.append(file)
+    with collector.paused():  # every template stays alive: the heap only grows
+        for file in files:
+            try:
+                templates.append((file, load_one(file, classifier)))
+            except InputError as error:
+                errors.append(error)
+                failed.append(file)
     return Loaded(tuple(templates), tuple(errors), tuple(failed))

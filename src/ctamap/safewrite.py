@@ -14,8 +14,10 @@ import functools
 import os
 import re
 import signal
+import stat
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -67,41 +69,93 @@ def write_atomic(
     (read-only folder, full disk, a symlink in the way) is a `CtamapError` naming the file.
     With `within` (an --out-dir mirror), a folder on the way below it that is a symlink
     leading out of it is in the way too: a stale or planted link never redirects a write."""
+    pending = begin_write(path, text, like=like, within=within)
+    if pending is None:
+        return False
+    pending.finish()
+    return True
+
+
+@dataclass
+class PendingWrite:
+    """A temporary file holding the new bytes in full, not yet durable nor renamed over
+    `path`: `finish` does both. Split so that many files can be written by one thread and
+    their fsync waits overlapped on others (a thread per whole write takes the GIL back after
+    each of its system calls, and a busy thread beside it pays for every handover)."""
+
+    path: Path
+    tmp: str
+    fd: int
+
+    def finish(self) -> None:
+        """fsync, close, rename over `path`; on failure the temporary file is removed and the
+        original is untouched (a `CtamapError` naming it)."""
+        try:
+            try:
+                os.fsync(self.fd)
+            finally:
+                os.close(self.fd)
+            os.replace(self.tmp, self.path)
+        except OSError as error:
+            _abandon(self.tmp)
+            raise CtamapError(
+                f"cannot write: {error.strerror or error}", path=shown(self.path)
+            ) from None
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT.discard(self.tmp)
+
+
+def begin_write(
+    path: Path, text: str | bytes, *, like: Path | None = None, within: Path | None = None
+) -> PendingWrite | None:
+    """The first half of `write_atomic`: None when the file holds `text` already, else its
+    temporary file, written in full (same checks and errors)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     tmp: str | None = None
+    fd = -1
     try:
-        if path.is_symlink():
-            raise CtamapError(
-                "is a symlink: not replaced (instrument the file it points to)", path=shown(path)
-            )
         if within is not None and not _stays_in(path.parent, within):
             raise CtamapError(
                 f"is below a symlink that leads out of {printable(within.as_posix())}: not written",
                 path=printable(path.as_posix()),
             )
+        # One lstat says whether the file is there, a symlink, its mode and its size: a
+        # template gaining links grows, so most writes need not read the file to compare.
         try:
-            if path.read_bytes() == data:
-                return False
-            mode = path.stat().st_mode & 0o7777
+            found: os.stat_result | None = os.lstat(path)
         except FileNotFoundError:
+            found = None
+        if found is not None and stat.S_ISLNK(found.st_mode):
+            raise CtamapError(
+                "is a symlink: not replaced (instrument the file it points to)", path=shown(path)
+            )
+        if found is not None:
+            if found.st_size == len(data) and path.read_bytes() == data:
+                return None
+            mode = found.st_mode & 0o7777
+        else:
             mode = (like.stat().st_mode & 0o7777) if like is not None else _default_mode()
             path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = _create_temp(path)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)  # mkstemp makes 0600 files
-        os.replace(tmp, path)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        # Created 0600, so nobody else reads it while it is partial; the mode before the
+        # fsync, so that it is as durable as the bytes.
+        os.fchmod(fd, mode)
     except OSError as error:
+        if fd >= 0:
+            os.close(fd)
         if tmp is not None:
-            with _IN_FLIGHT_LOCK:
-                _IN_FLIGHT.discard(tmp)
-            Path(tmp).unlink(missing_ok=True)
+            _abandon(tmp)
         raise CtamapError(f"cannot write: {error.strerror or error}", path=shown(path)) from None
+    return PendingWrite(path, tmp, fd)
+
+
+def _abandon(tmp: str) -> None:
     with _IN_FLIGHT_LOCK:
         _IN_FLIGHT.discard(tmp)
-    return True
+    Path(tmp).unlink(missing_ok=True)
 
 
 def _stays_in(folder: Path, top: Path) -> bool:
