@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -43,13 +44,19 @@ def _ctamap() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "ctamap"]
 
 
-def _time(command: list[str], cwd: Path) -> float:
+def _time(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system, the process and its workers) of one run.
+    On a machine shared with other work, wall time measures the neighbours too: the CPU
+    ratio says what ctamap itself costs, the wall ratio what the design's target is about."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-2000:]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def main() -> int:
@@ -81,10 +88,13 @@ def main() -> int:
             "python": [sys.executable, "-c", "pass"],
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpus: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.repeat):  # alternate, so drift hits every side alike
             for name, command in commands.items():
                 _fresh(work)
-                times[name].append(_time(command, work))
+                elapsed, cpu = _time(command, work)
+                times[name].append(elapsed)
+                cpus[name].append(cpu)
     print(
         f"corpus x{args.copies}: {len(html)} HTML + {len(text)} text files, {size / 1e6:.1f} MB; "
         f"{args.repeat} runs each, median (best)"
@@ -97,7 +107,10 @@ def main() -> int:
     ):
         median, best = statistics.median(times[name]), min(times[name])
         per_file = f"  {median / files * 1e3:6.2f} ms/file" if files else ""
-        print(f"  {label:30} {median:7.3f} s ({best:.3f} s){per_file}")
+        cpu = f"  cpu {min(cpus[name]):6.3f} s"
+        print(f"  {label:30} {median:7.3f} s ({best:.3f} s){per_file}{cpu}")
+    for name in ("in-place", "out-dir"):
+        print(f"  cpu ratio {name}: {min(cpus[name]) / min(cpus['bs4']):.2f}x (best of each)")
     ok = True
     for name in ("in-place", "out-dir"):
         ok &= row(
