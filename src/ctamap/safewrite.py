@@ -17,7 +17,6 @@ import signal
 import stat
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -76,16 +75,20 @@ def write_atomic(
     return True
 
 
-@dataclass
 class PendingWrite:
     """A temporary file holding the new bytes in full, not yet durable nor renamed over
     `path`: `finish` does both. Split so that many files can be written by one thread and
     their fsync waits overlapped on others (a thread per whole write takes the GIL back after
     each of its system calls, and a busy thread beside it pays for every handover)."""
 
-    path: Path
-    tmp: str
-    fd: int
+    # A plain class: the safe-write module is on every start-up's path, whose dataclass
+    # count is budgeted (tests/test_module_shape.py).
+    __slots__ = ("fd", "path", "tmp")
+
+    def __init__(self, path: Path, tmp: str, fd: int) -> None:
+        self.path = path
+        self.tmp = tmp
+        self.fd = fd
 
     def finish(self) -> None:
         """fsync, close, rename over `path`; on failure the temporary file is removed and the
