@@ -10,13 +10,13 @@ import datetime
 import gc
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
-from ctamap import __version__
+from ctamap import __version__, collector
 from ctamap.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CtamapError
 
 if TYPE_CHECKING:  # the config module is imported by the commands that need it
@@ -86,18 +86,6 @@ OutputFileOpt = Annotated[
     Path | None,
     typer.Option("--output-file", "-o", help="Write the output to this file instead of stdout."),
 ]
-
-
-@contextmanager
-def _importing() -> Iterator[None]:
-    """A command's own imports, with the collector paused as for Typer's (above)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _emit(text: str, output_file: Path | None) -> None:
@@ -471,7 +459,7 @@ def audit(
     """
     import os
 
-    with _importing():
+    with collector.paused():  # a command's own imports, paused as for Typer's (above)
         from ctamap import audit as auditing
         from ctamap.output import FORMATTERS
         from ctamap.output.text import summary
