@@ -31,7 +31,8 @@ HEAVY = (
     *("tomllib", "secrets", "hashlib", "hmac", "random", "csv", "ctamap.csvfile"),
 )
 
-_AUDIT = """
+#: `ctamap audit FILE` run inside a script, which then looks at what the run left behind.
+_RUN_AUDIT = """
 import os, runpy, sys
 os._exit = sys.exit  # an audit ends without the interpreter's teardown: look before it does
 sys.argv = ["ctamap", "audit", sys.argv[1], "--exit-zero"]
@@ -39,9 +40,15 @@ try:
     runpy.run_module("ctamap", run_name="__main__")
 except SystemExit:
     pass
+"""
+
+_AUDIT = (
+    _RUN_AUDIT
+    + """
 heavy = [m for m in sys.modules if (m + ".").startswith({PREFIXES})]
 print("loaded:", *sorted(heavy), file=sys.stderr)
 """
+)
 
 
 def test_audit_of_one_file_imports_only_what_it_needs(tmp_path: Path) -> None:
@@ -79,7 +86,8 @@ def test_a_named_command_runs_alone_with_the_same_help_and_errors() -> None:
 DATACLASS_BUDGET = 21
 REGEX_BUDGET = 67
 
-_COUNTED = """
+_COUNTED = (
+    """
 import dataclasses, os, re, runpy, sys
 made, compiled = [], []
 real_dataclass, real_compile = dataclasses.dataclass, re.compile
@@ -96,14 +104,12 @@ def compile(pattern, flags=0):
     return real_compile(pattern, flags)
 
 dataclasses.dataclass, re.compile = dataclass, compile
-os._exit = sys.exit  # an audit ends without the interpreter's teardown: count before it does
-sys.argv = ["ctamap", "audit", sys.argv[1], "--exit-zero"]
-try:
-    runpy.run_module("ctamap", run_name="__main__")
-except SystemExit:
-    pass
+"""
+    + _RUN_AUDIT
+    + """
 print("built:", len(made), len(compiled), file=sys.stderr)
 """
+)
 
 
 def test_audit_of_one_file_builds_few_records_and_patterns(tmp_path: Path) -> None:

@@ -40,16 +40,23 @@ def _events(folder: Path) -> Path:
     return path
 
 
-def test_a_text_version_is_composed_with_its_text_layout(tmp_path: Path) -> None:
+def _click_map(tmp_path: Path, email: str, text: str) -> tuple[pageinfo.Page, list[str]]:
+    """The click map of the layouts fixture with the text layout and `email` (a text version)
+    added, instrumented and reported; with its tab labels."""
     folder = tmp_path / "layouts"
     shutil.copytree(LAYOUTS, folder)
     (folder / "layouts/base.txt").write_text(BASE_TXT, encoding="utf-8")
-    (folder / "emails/welcome.txt").write_text(WELCOME_TXT, encoding="utf-8")
+    (folder / email).write_text(text, encoding="utf-8")
     link_map = instrument(folder, "--config", str(folder / "ctamap.toml"))
-    _, text = report(link_map, _events(folder))
-    page = pageinfo.parse(text)
+    _, html = report(link_map, _events(folder))
+    page = pageinfo.parse(html)
     tabs = [" ".join(t.text_content().split()).rsplit(" ", 1)[0] for t in
             page.root.find_class("tab-label")]  # fmt: skip
+    return page, tabs
+
+
+def test_a_text_version_is_composed_with_its_text_layout(tmp_path: Path) -> None:
+    page, tabs = _click_map(tmp_path, "emails/welcome.txt", WELCOME_TXT)
     assert "layouts/base.txt" not in tabs  # a layout, not an email of its own
     versions = [pre for frame in page.frames for pre in frame.find_class("ctamap-text")]
     welcome = next(pre for pre in versions if "Welcome!" in pre.text_content())
@@ -64,16 +71,8 @@ def test_a_text_version_is_composed_with_its_text_layout(tmp_path: Path) -> None
 
 
 def test_a_text_only_email_is_composed_with_its_text_layout(tmp_path: Path) -> None:
-    folder = tmp_path / "layouts"
-    shutil.copytree(LAYOUTS, folder)
-    (folder / "layouts/base.txt").write_text(BASE_TXT, encoding="utf-8")
     notice = WELCOME_TXT.replace("Welcome! Start your trial", "Maintenance tonight, status")
-    (folder / "emails/notice.txt").write_text(notice, encoding="utf-8")
-    link_map = instrument(folder, "--config", str(folder / "ctamap.toml"))
-    _, text = report(link_map, _events(folder))
-    page = pageinfo.parse(text)
-    tabs = [" ".join(t.text_content().split()).rsplit(" ", 1)[0] for t in
-            page.root.find_class("tab-label")]  # fmt: skip
+    page, tabs = _click_map(tmp_path, "emails/notice.txt", notice)
     assert "emails/notice.txt" in tabs and "layouts/base.txt" not in tabs
     versions = [pre.text_content() for f in page.frames for pre in f.find_class("ctamap-text")]
     shown = next(v for v in versions if "Maintenance tonight" in v)
