@@ -101,6 +101,9 @@ def _big_map(folder: Path, entries: int) -> None:
         }
         for n in range(entries)
     ]
+    # Sorted by template and ID, as every map ctamap writes is: unsorted, the first run would
+    # rewrite all of it (and a one-file run could not splice into it).
+    links.sort(key=lambda link: (str(link["template"]), str(link["id"])))
     text = json.dumps({"schema": "ctamap.linkmap/2", "links": links}, indent=2) + "\n"
     (folder / "ctamap.linkmap.json").write_text(text, encoding="utf-8")
 

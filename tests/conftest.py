@@ -29,8 +29,10 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see no CI, colour or GitHub settings from the machine they run on."""
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests see no CI, colour or GitHub settings from the machine they run on, and a cache
+    folder of their own (never the user's)."""
+    monkeypatch.setenv("CTAMAP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     for name in ("GITHUB_ACTIONS", "NO_COLOR", "FORCE_COLOR", "CI"):
         monkeypatch.delenv(name, raising=False)
     os.environ.setdefault("COLUMNS", "200")

@@ -85,13 +85,36 @@ def template_slugs(key: str, is_text: bool) -> list[str]:
     return [c + suffix for c in candidates if c] or ["template" + suffix]
 
 
+class _Owners:
+    """Template slug -> the template that has it: this run's claims, else the map's (the
+    template of the slug's last entry in map order), looked up per slug so that a one-file
+    run asks the map about its few candidate slugs only."""
+
+    def __init__(self, linkmap: LinkMap | None) -> None:
+        self._claimed: dict[str, str] = {}
+        self._linkmap = linkmap
+
+    def get(self, prefix: str, default: str) -> str:
+        found = self._claimed.get(prefix)
+        if found is None and self._linkmap is not None:
+            entries = self._linkmap.with_prefix(prefix)
+            found = entries[-1].template if entries else None
+        return default if found is None else found
+
+    def __contains__(self, prefix: str) -> bool:
+        return self.get(prefix, "") != ""
+
+    def __setitem__(self, prefix: str, template: str) -> None:
+        self._claimed[prefix] = template
+
+
 @dataclass
 class _Claims:
     """IDs taken so far; `unique` remembers where each base's numbering stopped, so that many
     CTAs alike cost one step each rather than a count from 2 every time."""
 
     used: set[str]
-    template_of_prefix: dict[str, str]
+    template_of_prefix: _Owners
     _next: dict[str, int] = field(default_factory=dict)
 
     def unique(self, wanted: str) -> str:
@@ -118,20 +141,13 @@ class Allocation(NamedTuple):
 
 def allocate(templates: Sequence[tuple[str, bool]], linkmap: LinkMap) -> dict[str, Allocation]:
     """A slug for every template (key, is_text), in key order, against the map."""
-    by_prefix: dict[str, set[str]] = {}
-    template_of_prefix: dict[str, str] = {}
-    for entry in linkmap.entries:
-        prefix = entry.id.rsplit(".", 1)[0]  # `template_prefix`, inline: once per map entry
-        if (ids := by_prefix.get(prefix)) is None:
-            ids = by_prefix[prefix] = set()
-        ids.add(entry.id)
-        template_of_prefix[prefix] = entry.template
-    claims = _Claims(used=set(), template_of_prefix=template_of_prefix)
+    claims = _Claims(used=set(), template_of_prefix=_Owners(linkmap))
     allocations: dict[str, Allocation] = {}
     for key, is_text in sorted(templates):
         entries = linkmap.entries_for(key)
         prefix = _prefix_for(key, is_text, entries, claims)
-        allocations[key] = Allocation(prefix, tuple(entries), frozenset(by_prefix.get(prefix, ())))
+        used = frozenset(e.id for e in linkmap.with_prefix(prefix))
+        allocations[key] = Allocation(prefix, tuple(entries), used)
     return allocations
 
 
@@ -175,7 +191,7 @@ def assign_template(
     from ctamap.urls import params_of  # local: keeps ids importable without URL helpers
 
     prefix = allocation.prefix
-    claims = _Claims(used=set(allocation.used), template_of_prefix={})
+    claims = _Claims(used=set(allocation.used), template_of_prefix=_Owners(None))
     ids: list[str | None] = [None] * len(template.ctas)
     # In document order as last written, so that of several CTAs alike (same destination
     # and text) the first takes the first one's ID again, not `x-10` before `x-2`.

@@ -159,6 +159,29 @@ class LinkMap:
     def by_id(self) -> dict[str, LinkMapEntry]:
         return {entry.id: entry for entry in self.entries}
 
+    @cached_property
+    def _by_prefix(self) -> dict[str, list[LinkMapEntry]]:
+        index: dict[str, list[LinkMapEntry]] = {}
+        for entry in self.entries:
+            prefix = entry.id.rsplit(".", 1)[0]  # `template_prefix`, inline: once per entry
+            if (found := index.get(prefix)) is None:
+                found = index[prefix] = []
+            found.append(entry)
+        return index
+
+    def with_prefix(self, prefix: str) -> list[LinkMapEntry]:
+        """The entries whose ID is `<prefix>.<one part>` (a template slug's), in map order."""
+        return self._by_prefix.get(prefix, [])
+
+    @cached_property
+    def active_ids(self) -> Mapping[str, str]:
+        """Active link ID -> the template the map gives it to."""
+        return {e.id: e.template for e in self.entries if e.status == "active"}
+
+    def updated_text(self, fresh: Mapping[str, Sequence[LinkMapEntry]], fmt: Format) -> str:
+        """The map's text after `update(self, fresh)`, in `fmt`."""
+        return dumps(update(self, fresh), fmt)
+
     @classmethod
     def loads(cls, text: str, path: str) -> LinkMap:
         """A map from its JSON, or CSV with the same columns (decided by the content)."""
@@ -457,8 +480,10 @@ def _loads(text: str, path: str) -> LinkMap:
     return LinkMap(entries, format=fmt, schema=schema)
 
 
-def read(path: Path) -> LinkMap:
-    """The map at `path`; an empty one (format None) when there is none yet."""
+def read(path: Path, *, spliced: bool = False) -> LinkMap:
+    """The map at `path`; an empty one (format None) when there is none yet. `spliced`: a
+    canonical JSON map is read on demand and rewritten in place (`linkmap_splice`), for runs
+    over a few templates."""
     stamp = _stamp(path)
     try:
         data = path.read_bytes()
@@ -470,8 +495,17 @@ def read(path: Path) -> LinkMap:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("link map is not UTF-8 text", path=str(path)) from None
+    canonical = False
+    if spliced:
+        from ctamap import linkmap_splice
+
+        canonical = linkmap_splice.canonical_looking(text)
+        if canonical and linkmap_splice.known_canonical(path, data):
+            return linkmap_splice.SplicedLinkMap(text, str(path), stamp)
     found = loads(text, str(path))
     found.stamp = stamp
+    if canonical and found.schema == SCHEMA and dumps(found.entries) == text:
+        linkmap_splice.remember_canonical(path, data)  # the next one-file run splices
     return found
 
 

@@ -91,8 +91,15 @@ def _repository(folder: Path) -> Path:
     return start
 
 
-def read_linkmap(path: Path) -> LinkMap:
-    return lockfile.read(path)
+# Up to this many templates, a run reads the map's entries on demand and splices its changes
+# in (`linkmap_splice`): a pre-commit call beside a 100k-entry map then costs what its own
+# template does. A bigger run touches most of the map anyway and reads it whole.
+_SPLICED_UP_TO = 32
+
+
+def read_linkmap(path: Path, *, templates: int | None = None) -> LinkMap:
+    spliced = templates is not None and templates <= _SPLICED_UP_TO
+    return lockfile.read(path, spliced=spliced)
 
 
 def collect_all(
@@ -144,7 +151,7 @@ def load_workspace(
 ) -> Workspace:
     """Read, scan and classify `files` once, and plan them against the link map."""
     location = map_location(config, map_path)
-    linkmap = read_linkmap(location)
+    linkmap = read_linkmap(location, templates=len(files))
     loaded = load(files, config)
     bases = key_bases(config.root, location.parent)
     keyed = [
@@ -280,14 +287,16 @@ def finish_map(
     the templates this run processed (`fresh`) are replaced: both runs' entries are kept. The
     format is `map_format`, else the existing file's, else the name's (`.csv`), else JSON."""
     with lockfile.locked(map_path, enabled=not check):
-        current = lockfile.read(map_path) if lockfile.replaced(linkmap, map_path) else linkmap
+        current = linkmap
+        if lockfile.replaced(linkmap, map_path):
+            current = lockfile.read(map_path, spliced=_is_spliced(linkmap))
         fmt: Format = map_format or current.format or _format_of_name(map_path)
         if current.format is None and not fresh:
             return False, ""  # no map and nothing to record
         up_to_date = current.schema == lockfile.SCHEMA and current.format == fmt
         if up_to_date and lockfile.unchanged(current, fresh):
             return False, ""  # one-file runs next to a big map stop here: nothing re-encoded
-        new_map = lockfile.dumps(lockfile.update(current, fresh), fmt)
+        new_map = current.updated_text(fresh, fmt)
         try:
             old_map: str | None = map_path.read_text(encoding="utf-8")
         except OSError:
@@ -299,7 +308,17 @@ def finish_map(
             diff = unified_diff(_relative(map_path), old_map, new_map)
         if not check:
             write_atomic(map_path, new_map)
+            if fmt == "json":  # `dumps` wrote it: canonical, the next one-file run splices
+                from ctamap.linkmap_splice import remember_canonical
+
+                remember_canonical(map_path, new_map.encode("utf-8"))
         return True, diff
+
+
+def _is_spliced(linkmap: LinkMap) -> bool:
+    from ctamap.linkmap_splice import SplicedLinkMap
+
+    return isinstance(linkmap, SplicedLinkMap)
 
 
 def finish_map_reporting(

@@ -165,7 +165,7 @@ class Project:
     @cached_property
     def mapped_ids(self) -> Mapping[str, str]:
         """Active link ID -> the template the link map gives it to (built once per run)."""
-        return {e.id: e.template for e in self.linkmap.entries if e.status == "active"}
+        return self.linkmap.active_ids  # a one-file run's map looks IDs up by their prefix
 
     def link_id_owners(self) -> Mapping[str, str]:
         """Link ID -> the first template (in path order) whose links carry it."""
