@@ -14,6 +14,7 @@ back to the whole read too, so the result is always what a whole read and re-enc
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -87,7 +88,8 @@ def remember_canonical(path: Path, data: bytes) -> None:
         temporary.write_text("\n".join(kept) + "\n", encoding="ascii")
         os.replace(temporary, target)
     except OSError:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a folder we may not write: nothing was left
+            temporary.unlink()
 
 
 class SplicedLinkMap(LinkMap):
