@@ -7,6 +7,7 @@ top-level keys, `sg_message_id`, `url_offset`)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 from ctamap.cli import app
 from ctamap.config import load
 from ctamap.errors import EXIT_OK
-from ctamap.report import Report, ReportOptions, load_link_maps, run_report
+from ctamap.report import Report, ReportOptions, load_link_maps, run_report, run_reports
 from ctamap.report.catalog import composition
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "events"
@@ -490,6 +491,37 @@ def test_by_campaign_keeps_a_message_in_the_providers_campaign(tmp_path: Path) -
     assert groups["spring-sale"].delivered == 2 and groups["spring-sale"].unique_clickers == 1
     assert groups["spring-sale"].ctr == _rate(1 / 2)
     assert groups["May news"].rows_read == 1
+
+
+def test_views_of_one_read_match_their_own_runs(tmp_path: Path) -> None:
+    """The click map reads the logs once for several `--by` views; a run reads only the columns
+    its views group by (`filter.unread_columns`), so each view must still get its own groups."""
+    link_map = _two_email_map(tmp_path)
+    url = "https://www.example.com/welcome?utm_campaign=welcome&cta_id=welcome.go"
+    rows = [
+        {"email": "a@x.org", "event": "delivered", "timestamp": T0, "sg_event_id": "d1",
+         "sg_message_id": "m1", "category": ["spring-sale"]},
+        {"email": "a@x.org", "event": "click", "timestamp": T0 + 600, "sg_event_id": "c1",
+         "sg_message_id": "m1", "url": url, "useragent": BROWSER,
+         "url_offset": {"index": 0, "type": "html"}},
+        {"email": "b@x.org", "event": "click", "timestamp": T0 + 900, "sg_event_id": "c2",
+         "sg_message_id": "m2", "url": url, "useragent": BROWSER, "category": ["May news"],
+         "url_offset": {"index": 0, "type": "text"}},
+    ]  # fmt: skip
+    log = tmp_path / "events.jsonl"
+    log.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    options = ReportOptions(maps=(link_map,), logs=(str(log),))
+    views = (None, "part", "campaign")
+    together = run_reports(options, views)
+    for by, report in zip(views, together, strict=True):
+        alone = run_report(replace(options, by=by))
+        assert [(g.key, g.summary) for g in report.groups] == [
+            (g.key, g.summary) for g in alone.groups
+        ]
+    part = {g.key: g.summary.clicks_counted for g in together[1].groups if g.key}
+    assert part == {"html": 1, "text": 1}
+    campaign = {g.key: g.summary.clicks_counted for g in together[2].groups if g.key}
+    assert campaign == {"May news": 1, "spring-sale": 1}
 
 
 def test_template_field_from_the_config_beside_the_link_map(

@@ -8,6 +8,7 @@ duplicate (same event ID), bot (clicks), unmatched (clicks), duplicate (repeat c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from ctamap.report import identity
@@ -35,6 +36,19 @@ def _timestamp(value: datetime) -> str:
 GROUP_JOINS: dict[str, str] = {
     "campaign": "\n    LEFT JOIN message_campaigns mc ON e.message_id = mc.message_id",
 }
+
+
+#: `events` columns that only some `--by` views read (every other column is read by every
+#: run): view -> its columns. `provider` is read by no statement of stage two at all.
+VIEW_COLUMNS: dict[str, tuple[str, ...]] = {"campaign": ("campaign",), "part": ("part",)}
+_OPTIONAL_COLUMNS = ("provider", *(c for cs in VIEW_COLUMNS.values() for c in cs))
+
+
+def unread_columns(views: Sequence[str | None]) -> frozenset[str]:
+    """The `events` columns no statement of a run over `views` reads: stage one may leave them
+    NULL. Computing and writing them was a sixth of a SendGrid run's CPU."""
+    read = {c for by in views for c in VIEW_COLUMNS.get(by or "", ())}
+    return frozenset(c for c in _OPTIONAL_COLUMNS if c not in read)
 
 
 def group_key(by: str | None) -> str:

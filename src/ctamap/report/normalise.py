@@ -80,12 +80,20 @@ AGENT = "agent"
 
 
 def normalise(
-    fields: Fields, provider: str, by_value: str, frm: str, *, agent_column: bool = False
+    fields: Fields,
+    provider: str,
+    by_value: str,
+    frm: str,
+    *,
+    agent_column: bool = False,
+    unread: frozenset[str] = frozenset(),
 ) -> str:
     """The final SELECT every reader shares: hashing, time parsing, row-local bot signals.
 
     With `agent_column` scanner user agents are left to `flag_agents`: `bot` is the provider's
-    own flag and a last column, `agent`, holds the user agent of a click it does not flag."""
+    own flag and a last column, `agent`, holds the user agent of a click it does not flag.
+    Columns in `unread` (`filter.unread_columns`: no statement of the run reads them) are NULL:
+    neither computed nor written."""
     if agent_column:
         bot = "provider_bot AS bot"
         agent = (
@@ -97,10 +105,18 @@ def normalise(
             f"provider_bot OR (type = 'click' AND coalesce({_scanner('user_agent')}, false)) AS bot"
         )
         agent = ""
+    provider_, part, campaign = (
+        f"NULL AS {name}" if name in unread else value
+        for name, value in (
+            ("provider", f"{sql_string(provider)} AS provider"),
+            ("part", "part"),
+            ("campaign", "campaign"),
+        )
+    )
     return f"""
-SELECT {sql_string(provider)} AS provider, type, recipient, time, url, message_id, event_id,
+SELECT {provider_}, type, recipient, time, url, message_id, event_id,
     {bot},
-    machine_open, part, campaign, template, by_value,
+    machine_open, {part}, {campaign}, template, by_value,
     (type IS NULL OR recipient IS NULL OR time IS NULL
      OR (type = 'click' AND url IS NULL)) AS malformed{agent}
 FROM (
@@ -167,15 +183,18 @@ def json_select(
     *,
     by_column: str | None = None,
     template_field: str = "",
+    unread: frozenset[str] = frozenset(),
 ) -> str:
     """SELECT producing normalised events from one JSON file (with the `agent` column)."""
     typed = declared_read(source, provider, by_column=by_column, template_field=template_field)
     if typed is not None:
         read = typed.read(str(source.path), _compression(source))
-        return normalise(typed.fields, provider.name, typed.by_value, read, agent_column=True)
+        return normalise(
+            typed.fields, provider.name, typed.by_value, read, agent_column=True, unread=unread
+        )
     fields, by_value = _record_fields(provider, by_column, template_field)
     values = records(json_values(source), provider)
-    return normalise(fields, provider.name, by_value, values, agent_column=True)
+    return normalise(fields, provider.name, by_value, values, agent_column=True, unread=unread)
 
 
 #: The array lines of a file read by `declared_read`, while their events replace them.
@@ -183,7 +202,12 @@ BATCHES = "ctamap_batches"
 
 
 def batch_statements(
-    source: Source, provider: Provider, *, by_column: str | None = None, template_field: str = ""
+    source: Source,
+    provider: Provider,
+    *,
+    by_column: str | None = None,
+    template_field: str = "",
+    unread: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
     """After a typed read left malformed rows: the file's array lines (whole POST bodies) each
     gave one row of NULLs there; these statements replace each such row with the line's events,
@@ -194,12 +218,17 @@ def batch_statements(
     nulls = ", ".join(f"NULL::{kind} AS c{n}" for n, (_, kind) in enumerate(typed.columns))
     # The row a line of NULLs gives: rows equal to it are interchangeable (all malformed).
     blank = normalise(
-        typed.fields, provider.name, typed.by_value, f"SELECT {nulls}", agent_column=True
+        typed.fields,
+        provider.name,
+        typed.by_value,
+        f"SELECT {nulls}",
+        agent_column=True,
+        unread=unread,
     )
     same = " AND ".join(f"e.{c} IS NOT DISTINCT FROM b.{c}" for c in EVENT_COLUMNS)
     fields, by_value = _record_fields(provider, by_column, template_field)
     batches = records(f"SELECT j FROM {BATCHES}", provider)
-    expanded = normalise(fields, provider.name, by_value, batches, agent_column=True)
+    expanded = normalise(fields, provider.name, by_value, batches, agent_column=True, unread=unread)
     return (
         f"CREATE OR REPLACE TEMP TABLE {BATCHES} AS SELECT j FROM ({json_values(source)}) "
         "WHERE json_type(j) = 'ARRAY'",

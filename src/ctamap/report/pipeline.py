@@ -41,7 +41,7 @@ class _Plan:
     """Run after `statements` only when they added malformed rows (`normalise.batch_statements`)."""
 
 
-def _plan(source: Source, number: int, options: ReportOptions) -> _Plan:
+def _plan(source: Source, number: int, options: ReportOptions, unread: frozenset[str]) -> _Plan:
     """The statements that append one file's rows to `events` (rejected lines: malformed)."""
     by_column = options.by if options.by and options.by not in filter.GROUP_KEYS else None
     rejects = f"ctamap_rejects_{number}"
@@ -59,6 +59,7 @@ def _plan(source: Source, number: int, options: ReportOptions) -> _Plan:
             generic.by_value(by_column),
             f"SELECT * FROM {generic.csv_read(source, rejects)}",
             agent_column=True,
+            unread=unread,
         )
         return _Plan(
             generic.NAME,
@@ -70,9 +71,11 @@ def _plan(source: Source, number: int, options: ReportOptions) -> _Plan:
         BY_NAME[options.format] if options.format != "auto" else detect(source.name, source.sample)
     )
     field = options.template_field
-    select = normalise.json_select(source, provider, by_column=by_column, template_field=field)
+    select = normalise.json_select(
+        source, provider, by_column=by_column, template_field=field, unread=unread
+    )
     batches = normalise.batch_statements(
-        source, provider, by_column=by_column, template_field=field
+        source, provider, by_column=by_column, template_field=field, unread=unread
     )
     return _Plan(provider.name, (f"INSERT INTO events {select}",), batches)
 
@@ -83,8 +86,9 @@ def _load(
     number: int,
     options: ReportOptions,
     progress: bool,
+    unread: frozenset[str],
 ) -> SourceNote:
-    plan = _plan(source, number, options)
+    plan = _plan(source, number, options, unread)
     before = _count(con)
     try:
         con.execute("BEGIN TRANSACTION")
@@ -107,9 +111,10 @@ def _count(con: duckdb.DuckDBPyConnection, where: str = "true") -> int:
 
 
 def load_events(
-    con: duckdb.DuckDBPyConnection, options: ReportOptions
+    con: duckdb.DuckDBPyConnection, options: ReportOptions, unread: frozenset[str] = frozenset()
 ) -> tuple[tuple[SourceNote, ...], tuple[CtamapError, ...]]:
-    """Stage one: every readable input file into the normalised `events` table.
+    """Stage one: every readable input file into the normalised `events` table (the columns
+    in `unread`, which the run never reads, left NULL).
 
     Returns what was read from each file and, separately, every file that could not be read.
     """
@@ -127,7 +132,7 @@ def load_events(
                 notes.append(SourceNote(source.name, "empty", 0))
                 continue
             try:
-                notes.append(_load(con, source, number, options, progress))
+                notes.append(_load(con, source, number, options, progress, unread))
             except InputError as error:
                 errors.append(error)
     for statement in normalise.flag_agents():
@@ -184,7 +189,7 @@ def stage_two(
     """Load, attribute, classify and aggregate on `runner`: the same statements on every
     engine (`report --sql` records them instead of running them)."""
     emails = catalog.build_catalog(entries, dict(options.layouts), dict(options.twins))
-    notes, errors = runner.load_events(options)
+    notes, errors = runner.load_events(options, filter.unread_columns(views))
     runner.load_links(entries)
     runner.run(attribute.attribution_sql(options.link_id_param))
     identity.load_catalog(runner, catalog.tables(emails, entries))

@@ -46,9 +46,10 @@ class Engine(Protocol):
     name: str
 
     def load_events(
-        self, options: ReportOptions
+        self, options: ReportOptions, unread: frozenset[str] = frozenset()
     ) -> tuple[tuple[SourceNote, ...], tuple[CtamapError, ...]]:
-        """Stage one: every readable input into `events`; what was read, what could not be."""
+        """Stage one: every readable input into `events`; what was read, what could not be.
+        The columns in `unread` are read by no statement of the run: they may be left NULL."""
         ...
 
     def load_links(self, entries: list[LinkMapEntry]) -> None:

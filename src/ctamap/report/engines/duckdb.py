@@ -49,11 +49,11 @@ class DuckDBEngine:
             self.con.execute(macro)
 
     def load_events(
-        self, options: ReportOptions
+        self, options: ReportOptions, unread: frozenset[str] = frozenset()
     ) -> tuple[tuple[SourceNote, ...], tuple[CtamapError, ...]]:
         from ctamap.report.pipeline import load_events
 
-        return load_events(self.con, options)
+        return load_events(self.con, options, unread)
 
     def load_links(self, entries: list[LinkMapEntry]) -> None:
         from ctamap.report.attribute import load_links

@@ -40,7 +40,7 @@ class RecordingEngine:
         self.script.table("links", f"SELECT * FROM {map_table}")
 
     def load_events(
-        self, options: ReportOptions
+        self, options: ReportOptions, unread: frozenset[str] = frozenset()
     ) -> tuple[tuple[SourceNote, ...], tuple[CtamapError, ...]]:
         return (), ()
 

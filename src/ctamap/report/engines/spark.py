@@ -223,7 +223,7 @@ class SparkEngine:
     # -- stage one ---------------------------------------------------------------------
 
     def load_events(
-        self, options: ReportOptions
+        self, options: ReportOptions, unread: frozenset[str] = frozenset()
     ) -> tuple[tuple[SourceNote, ...], tuple[CtamapError, ...]]:
         notes: dict[int, SourceNote] = {}
         errors: list[CtamapError] = []
