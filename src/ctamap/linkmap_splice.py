@@ -269,7 +269,7 @@ class SplicedLinkMap(LinkMap):
     def _splice(self, fresh: Mapping[str, Sequence[LinkMapEntry]]) -> str:
         """The text `dumps(update(self, fresh))` gives, made by re-encoding only the blocks of
         the templates in `fresh` and keeping every other byte."""
-        pieces: list[str] = []
+        pieces: list[str] = [self.text[: self._start]]
         done = self._start
         for template in sorted(fresh):
             start, end, old = self._group(template)
@@ -295,7 +295,8 @@ class SplicedLinkMap(LinkMap):
                 replacement = blocks + ",\n"
             pieces += [self.text[done:start], replacement]
             done = end
-        return self.text[: self._start] + "".join(pieces) + self.text[done:]
+        pieces.append(self.text[done:])
+        return "".join(pieces)  # one copy of the map, not one per concatenation
 
 
 def _by_id(entry: LinkMapEntry) -> str:

@@ -297,28 +297,36 @@ def finish_map(
         if up_to_date and lockfile.unchanged(current, fresh):
             return False, ""  # one-file runs next to a big map stop here: nothing re-encoded
         new_map = current.updated_text(fresh, fmt)
-        try:
-            old_map: str | None = map_path.read_text(encoding="utf-8")
-        except OSError:
-            old_map = None
+        old_map: str | None = _text_of(current)  # the bytes a spliced map was read from
+        if old_map is None:
+            try:
+                old_map = map_path.read_text(encoding="utf-8")
+            except OSError:
+                old_map = None
         if old_map == new_map:
             return False, ""
         diff = ""
         if old_map is not None and with_diff:  # a new map is announced, not printed
             diff = unified_diff(_relative(map_path), old_map, new_map)
         if not check:
-            write_atomic(map_path, new_map)
+            data = new_map.encode("utf-8")  # once: a big map's encoding costs 15 ms
+            write_atomic(map_path, data)
             if fmt == "json":  # `dumps` wrote it: canonical, the next one-file run splices
                 from ctamap.linkmap_splice import remember_canonical
 
-                remember_canonical(map_path, new_map.encode("utf-8"))
+                remember_canonical(map_path, data)
         return True, diff
 
 
 def _is_spliced(linkmap: LinkMap) -> bool:
+    return _text_of(linkmap) is not None
+
+
+def _text_of(linkmap: LinkMap) -> str | None:
+    """The text of a map read on demand (still the file's: the caller checked its stamp)."""
     from ctamap.linkmap_splice import SplicedLinkMap
 
-    return isinstance(linkmap, SplicedLinkMap)
+    return linkmap.text if isinstance(linkmap, SplicedLinkMap) else None
 
 
 def finish_map_reporting(
