@@ -289,3 +289,24 @@ def test_audit_of_one_file_finds_an_id_the_map_gives_elsewhere(tmp_path: Path) -
     )
     assert result.exit_code == 1, result.output
     assert "which the link map gives to emails/other8.html" in re.sub(r"\s+", " ", result.output)
+
+
+def test_a_map_is_judged_once_per_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checking a map canonical costs a whole re-encode: a map found not canonical (here:
+    unsorted, as a script might write it) is not checked again on every one-file run."""
+    import ctamap.linkmap as lockfile
+
+    encodes: list[int] = []
+    real = lockfile.dumps
+    monkeypatch.setattr(lockfile, "dumps", lambda *a: encodes.append(1) or real(*a))
+    text = _bench_map(40)
+    unsorted = text.replace('"emails/other1.html"', '"emails/zzzz.html"', 1)
+    path = tmp_path / "ctamap.linkmap.json"
+    path.write_text(unsorted)
+    for _ in range(3):
+        assert not isinstance(read(path, spliced=True), SplicedLinkMap)
+    assert len(encodes) == 1
+    path.write_text(text)  # a new version is judged again, and then spliced
+    assert not isinstance(read(path, spliced=True), SplicedLinkMap)
+    assert isinstance(read(path, spliced=True), SplicedLinkMap)
+    assert len(encodes) == 2

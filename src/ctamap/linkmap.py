@@ -495,17 +495,21 @@ def read(path: Path, *, spliced: bool = False) -> LinkMap:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("link map is not UTF-8 text", path=str(path)) from None
-    canonical = False
+    judge = ""  # the digest of bytes to judge canonical or not once read whole
     if spliced:
         from ctamap import linkmap_splice
 
-        canonical = linkmap_splice.canonical_looking(text)
-        if canonical and linkmap_splice.known_canonical(path, data):
-            return linkmap_splice.SplicedLinkMap(text, str(path), stamp)
+        if linkmap_splice.canonical_looking(text):
+            digest = linkmap_splice.digest(data)
+            known = linkmap_splice.known_canonical(path, digest)
+            if known:
+                return linkmap_splice.SplicedLinkMap(text, str(path), stamp)
+            judge = digest if known is None else ""
     found = loads(text, str(path))
     found.stamp = stamp
-    if canonical and found.schema == SCHEMA and dumps(found.entries) == text:
-        linkmap_splice.remember_canonical(path, data)  # the next one-file run splices
+    if judge:  # once per version of the map: the next one-file runs splice, or skip this
+        canonical = found.schema == SCHEMA and dumps(found.entries) == text
+        linkmap_splice.remember(path, judge, canonical=canonical)
     return found
 
 

@@ -64,23 +64,33 @@ def _cache_file(path: Path) -> Path:
     return Path(folder) / "canonical-maps" / name[:32]
 
 
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _known(path: Path) -> list[str]:
+    """`c <digest>` (canonical) or `n <digest>` (not) lines, newest first."""
     try:
-        return _cache_file(path).read_text(encoding="ascii").split()
+        return _cache_file(path).read_text(encoding="ascii").splitlines()
     except (OSError, UnicodeDecodeError):
         return []
 
 
-def known_canonical(path: Path, data: bytes) -> bool:
-    """Whether the map at `path` holding `data` is one found (or written) canonical before."""
-    return hashlib.sha256(data).hexdigest() in _known(path)
+def known_canonical(path: Path, digest: str) -> bool | None:
+    """Whether the map at `path` with bytes of `digest` was found (or written) canonical
+    before; None when these bytes were never judged."""
+    for line in _known(path):
+        if line[2:] == digest:
+            return line[:2] == "c "
+    return None
 
 
-def remember_canonical(path: Path, data: bytes) -> None:
-    """Record that `data`, the map at `path`, is canonical. Only a cache: a folder that cannot
-    be written costs the next run a whole read, nothing else."""
-    digest = hashlib.sha256(data).hexdigest()
-    kept = [digest, *(d for d in _known(path) if d != digest)][:_KEPT_DIGESTS]
+def remember(path: Path, digest: str, *, canonical: bool) -> None:
+    """Record whether the bytes of `digest` at `path` are canonical (a map that is not is then
+    read whole without checking it again). Only a cache: a folder that cannot be written
+    costs the next run a whole read, nothing else."""
+    line = f"{'c' if canonical else 'n'} {digest}"
+    kept = [line, *(k for k in _known(path) if k[2:] != digest)][:_KEPT_DIGESTS]
     target = _cache_file(path)
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:

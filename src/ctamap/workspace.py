@@ -312,9 +312,9 @@ def finish_map(
             data = new_map.encode("utf-8")  # once: a big map's encoding costs 15 ms
             write_atomic(map_path, data)
             if fmt == "json":  # `dumps` wrote it: canonical, the next one-file run splices
-                from ctamap.linkmap_splice import remember_canonical
+                from ctamap import linkmap_splice
 
-                remember_canonical(map_path, data)
+                linkmap_splice.remember(map_path, linkmap_splice.digest(data), canonical=True)
         return True, diff
 
 
