@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ctamap import classify, source
+from ctamap import classify, instrument, source, urls
 from ctamap import scan as scan_module
 from ctamap.scan import scan
 
@@ -149,3 +149,42 @@ def test_each_wording_passes_the_hints(text: str) -> None:
     assert classify._WORDED.search(text)  # each is a wording the regexes know
     assert classify._may_be_worded(text)
     assert classify._may_be_worded(f"https://example.com/{text}?a=1")
+
+
+_URL_PIECES = st.sampled_from(
+    ["https://e.com/p", "?", "&", "&amp;", "&#38;", "&#x26;", "&am", "&#3", "=", "a", "b=1",
+     "utm_source=x", "%20", "+", "#", "&#35;", ";", "{{ v }}", "/", "ref=digest", "&lt;"]
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(_URL_PIECES, max_size=10).map("".join),
+    st.sampled_from(["&", "?", "", "#", "&amp;"]),
+    st.lists(_URL_PIECES, max_size=6).map("".join),
+)
+def test_a_destinations_parameters_read_off_its_tracked_url_are_its_own(
+    url: str, joint: str, rest: str
+) -> None:
+    """A re-run reads the authored URL's parameters off the tracked URL's parse when the
+    tracked URL only appends to it: whenever that shortcut answers, it equals parsing `url`."""
+    tracked = url + joint + rest
+    leading = instrument._leading_params(url, tracked, urls.layout(tracked))
+    if leading is not None:
+        assert leading == set(urls.params_of(url))
+
+
+def test_the_shortcut_answers_for_the_urls_ctamap_writes() -> None:
+    url = "https://www.example.com/p/7?ref=digest&amp=1"
+    tracked = f"{url}&utm_source=newsletter&utm_medium=email&cta_id=digest.shop-now-7"
+    assert instrument._leading_params(url, tracked, urls.layout(tracked)) == {
+        ("ref", "digest"),
+        ("amp", "1"),
+    }
+    bare = "https://www.example.com/p/7"
+    assert (
+        instrument._leading_params(
+            bare, f"{bare}?utm_source=x", urls.layout(f"{bare}?utm_source=x")
+        )
+        == set()
+    )

@@ -29,7 +29,7 @@ from ctamap.ids import allocate, assign_template, base_url, template_slugs
 from ctamap.linkmap import LinkMap, LinkMapEntry
 from ctamap.safewrite import write_atomic as write_atomic  # re-exported: writes live there
 from ctamap.scan import Link
-from ctamap.urls import layout, params_of, set_params, without_params
+from ctamap.urls import QueryLayout, layout, params_of, set_params, without_params
 
 _NEEDS_QUOTES = re.compile(r"[\s\"'=<>`&]")
 _BARE_AMP = re.compile(r"&(?!(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#x[0-9a-fA-F]+);)")
@@ -87,10 +87,31 @@ def written_by_ctamap(entry: LinkMapEntry | None, cta: Cta | None = None) -> dic
     when it is still as written then (a re-run), its parsed URL is that of `tracked_url`."""
     if entry is None or not entry.tracked_url:
         return {}
-    authored = set(params_of(entry.url))
-    same = cta is not None and cta.url == entry.tracked_url
-    tracked = params_of(entry.tracked_url, cta.query if same and cta is not None else None)
+    if cta is not None and cta.url == entry.tracked_url:
+        shape = cta.query
+        authored = _leading_params(entry.url, entry.tracked_url, shape)
+        if authored is None:
+            authored = set(params_of(entry.url))
+        tracked = params_of(entry.tracked_url, shape)
+    else:
+        authored = set(params_of(entry.url))
+        tracked = params_of(entry.tracked_url)
     return {n: v for n, v in reversed(tracked) if (n, v) not in authored}
+
+
+def _leading_params(url: str, tracked_url: str, shape: QueryLayout) -> set[tuple[str, str]] | None:
+    """The parameters of `url` read off `shape` (`layout(tracked_url)`), when `tracked_url` is
+    `url` with parameters appended (`url&…`, or `url?…` for a URL without a query), as ctamap
+    writes it for a URL without a fragment; None otherwise. A re-run then parses each link's
+    destination once instead of twice: with no `#`, `url`'s separators and parameters are the
+    same in `tracked_url` (no separator spans the appended `&` or `?`), ending at `len(url)`."""
+    cut = len(url)
+    if len(tracked_url) <= cut or not tracked_url.startswith(url) or "#" in tracked_url:
+        return None
+    joint = tracked_url[cut]
+    if not (joint == "&" and "?" in url) and not (joint == "?" and "?" not in url):
+        return None
+    return {(p.name, p.value) for p in shape.params if p.end <= cut}
 
 
 @dataclass(frozen=True)
