@@ -156,17 +156,28 @@ def flag_agents() -> tuple[str, ...]:
     )
 
 
+#: The `events` columns that are one field of the provider's map each.
+_FIELD_COLUMNS = frozenset({"part", "campaign"})
+
+
 def _record_fields(
-    provider: Provider, by_column: str | None, template_field: str
+    provider: Provider, by_column: str | None, template_field: str, unread: frozenset[str]
 ) -> tuple[Fields, str]:
-    fields = provider.fields
+    """The provider's field map for this run: the configured template field, and NULL for a
+    column no statement reads (so a typed read does not even declare the keys it came from)."""
+    fields = replace(provider.fields, **{name: "NULL" for name in unread & _FIELD_COLUMNS})
     if template_field:
         fields = replace(fields, template=js(json_path(template_field)))
     return fields, js(json_path(by_column)) if by_column else "NULL"
 
 
 def declared_read(
-    source: Source, provider: Provider, *, by_column: str | None = None, template_field: str = ""
+    source: Source,
+    provider: Provider,
+    *,
+    by_column: str | None = None,
+    template_field: str = "",
+    unread: frozenset[str] = frozenset(),
 ) -> Declared | None:
     """The typed read of a JSON-lines file of flat records; None when the file needs the
     generic reader (envelopes or pages to unwrap, batches in its first lines)."""
@@ -174,7 +185,7 @@ def declared_read(
         return None
     if any(isinstance(value, list) for value in source.sample):
         return None  # batches from the start: the generic reader expands them in one pass
-    return declare(*_record_fields(provider, by_column, template_field))
+    return declare(*_record_fields(provider, by_column, template_field, unread))
 
 
 def json_select(
@@ -186,13 +197,15 @@ def json_select(
     unread: frozenset[str] = frozenset(),
 ) -> str:
     """SELECT producing normalised events from one JSON file (with the `agent` column)."""
-    typed = declared_read(source, provider, by_column=by_column, template_field=template_field)
+    typed = declared_read(
+        source, provider, by_column=by_column, template_field=template_field, unread=unread
+    )
     if typed is not None:
         read = typed.read(str(source.path), _compression(source))
         return normalise(
             typed.fields, provider.name, typed.by_value, read, agent_column=True, unread=unread
         )
-    fields, by_value = _record_fields(provider, by_column, template_field)
+    fields, by_value = _record_fields(provider, by_column, template_field, unread)
     values = records(json_values(source), provider)
     return normalise(fields, provider.name, by_value, values, agent_column=True, unread=unread)
 
@@ -212,7 +225,9 @@ def batch_statements(
     """After a typed read left malformed rows: the file's array lines (whole POST bodies) each
     gave one row of NULLs there; these statements replace each such row with the line's events,
     read by the generic reader. Nothing to do for a file without array lines."""
-    typed = declared_read(source, provider, by_column=by_column, template_field=template_field)
+    typed = declared_read(
+        source, provider, by_column=by_column, template_field=template_field, unread=unread
+    )
     if typed is None:
         return ()
     nulls = ", ".join(f"NULL::{kind} AS c{n}" for n, (_, kind) in enumerate(typed.columns))
@@ -226,7 +241,7 @@ def batch_statements(
         unread=unread,
     )
     same = " AND ".join(f"e.{c} IS NOT DISTINCT FROM b.{c}" for c in EVENT_COLUMNS)
-    fields, by_value = _record_fields(provider, by_column, template_field)
+    fields, by_value = _record_fields(provider, by_column, template_field, unread)
     batches = records(f"SELECT j FROM {BATCHES}", provider)
     expanded = normalise(fields, provider.name, by_value, batches, agent_column=True, unread=unread)
     return (
